@@ -1,0 +1,65 @@
+import type { z } from "zod";
+import type { FlyClient, FlyResponse } from "../fly/client.js";
+
+/** What a tool does to infrastructure; the policy gate decides on this. */
+export type AccessClass = "read" | "write" | "exec" | "admin";
+
+export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+
+export type ToolArgs = Record<string, unknown>;
+
+/** What a tool hands back to the agent when it does not use the default shaping. */
+export interface ToolOutcome {
+  text: string;
+  data?: unknown;
+  isError?: boolean;
+}
+
+export interface ToolContext {
+  fly: FlyClient;
+  signal?: AbortSignal;
+}
+
+/**
+ * One Machines API operation as an MCP tool. Everything about a tool is declared here;
+ * registration, gating, auditing and error handling are shared by all tools.
+ */
+export interface ToolDef {
+  /** snake_case `<resource>_<action>`, e.g. `machines_start`. */
+  name: string;
+  title: string;
+  /** What it does, when to use it, the one gotcha that matters. */
+  description: string;
+  /** Group that can be switched on and off (`core`, `certificates`, ...). */
+  toolset: string;
+  access: AccessClass;
+  /** Always destructive (delete), or only for some arguments (e.g. SIGKILL). */
+  destructive: boolean | ((args: ToolArgs) => boolean);
+  /** Overrides the idempotency derived from the HTTP method. */
+  idempotent?: boolean;
+  method: HttpMethod;
+  /** Path under /v1 with `{param}` placeholders named after input fields, e.g. `/apps/{app_name}/machines`. */
+  path: string;
+  /** zod object; every field has `.describe()`. */
+  input: z.ZodObject;
+  /** Input fields sent as query parameters. `name.*` expands a record arg into `name.{key}=value`. */
+  query?: readonly string[];
+  /** Input fields sent as JSON body keys (same names as Fly's). */
+  body?: readonly string[];
+  /** Input field -> request header, e.g. `{ lease_nonce: "fly-machine-lease-nonce" }`. */
+  headers?: Readonly<Record<string, string>>;
+  /** Input field naming the app the call targets, when it is not `app_name` (e.g. apps_create: `name`). */
+  appArg?: string;
+  /** Field names whose values must never be logged or echoed (secret values, file contents). */
+  sensitive?: readonly string[];
+  /** Per-call timeout in ms, when the default does not fit (wait, exec). */
+  timeoutMs?: (args: ToolArgs) => number;
+  /** Runs before the request; may rewrite the arguments (e.g. merge a partial machine config). */
+  prepare?: (args: ToolArgs, ctx: ToolContext) => Promise<ToolArgs>;
+  /** Shapes a successful response for the agent (lean lists, caps, hiding values). */
+  shape?: (res: FlyResponse, args: ToolArgs) => unknown;
+  /** Turns a given HTTP status into a non-error outcome (e.g. wait's 408). */
+  onStatus?: Readonly<Record<number, (args: ToolArgs) => ToolOutcome>>;
+}
+
+export const defineTools = (tools: ToolDef[]): ToolDef[] => tools;
