@@ -1,0 +1,84 @@
+#!/usr/bin/env node
+import { Command, Option } from "commander";
+import { type CliFlags, type Config, ConfigError, resolveConfig } from "./config.js";
+import { createLogger } from "./log.js";
+import { createRuntime } from "./runtime.js";
+import { startSandboxServer } from "./sandbox/index.js";
+import { serveStdio } from "./transport/stdio.js";
+import { VERSION } from "./version.js";
+
+function fail(message: string): never {
+  process.stderr.write(`fly-machines-mcp: ${message}\n`);
+  process.exit(2);
+}
+
+async function runServer(flags: CliFlags): Promise<void> {
+  let config: Config;
+  try {
+    config = resolveConfig(flags, process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) fail(error.message);
+    throw error;
+  }
+  const logger = createLogger(config.logLevel);
+  if (config.sandbox) {
+    logger.warn("SANDBOX MODE: calls go to a local emulation of the Machines API, not to Fly.io; nothing is real");
+  }
+  const runtime = createRuntime(config, logger);
+  if (config.transport === "stdio") {
+    await serveStdio(runtime.serverFor());
+    return;
+  }
+  fail("--transport http is not available in this build");
+}
+
+const program = new Command()
+  .name("fly-machines-mcp")
+  .description("MCP server for the Fly.io Machines API")
+  .version(VERSION)
+  .option("--app <name>", "default app for tool calls (env FLY_APP_NAME)")
+  .option("--org <slug>", "default organization (env FLY_ORG_SLUG)")
+  .addOption(new Option("--transport <kind>", "stdio or http").choices(["stdio", "http"]))
+  .option("--sandbox", "talk to a built-in local emulation of the Machines API; no token needed")
+  .option("--toolsets <list>", "comma-separated toolsets, or all (env FLY_MCP_TOOLSETS)")
+  .addOption(new Option("--access <level>", "what the agent may do: read, write or all").choices(["read", "write", "all"]))
+  .addOption(new Option("--destructive <mode>", "destructive actions: deny, confirm or allow").choices(["deny", "confirm", "allow"]))
+  .addOption(
+    new Option("--token-scope <scope>", "what the Fly token can do (env FLY_TOKEN_SCOPE)").choices([
+      "readonly",
+      "machine-exec",
+      "deploy",
+      "org",
+      "auto",
+    ]),
+  )
+  .option("--policy <file>", "agent policy file (YAML or JSON)")
+  .option("--audit-log <file>", "write the audit log here instead of stderr")
+  .option("--host <host>", "HTTP bind address (default 127.0.0.1)")
+  .option("--port <port>", "HTTP port (default 8080)")
+  .option("--allowed-hosts <list>", "Host headers accepted over HTTP")
+  .option("--allowed-origins <list>", "Origin headers accepted over HTTP")
+  .option("--stateless", "HTTP without sessions, for several replicas")
+  .option("--log-level <level>", "fatal, error, warn, info, debug, trace or silent")
+  .action((flags: CliFlags) => runServer(flags));
+
+program
+  .command("sandbox")
+  .description("serve the Machines API emulation over HTTP, for curl or any other client")
+  .option("--port <port>", "port", "4280")
+  .option("--host <host>", "bind address", "127.0.0.1")
+  .option("--no-rate-limits", "turn Fly's per-action rate limits off")
+  .action(async (opts: { port: string; host: string; rateLimits: boolean }) => {
+    const port = Number(opts.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`invalid --port: ${opts.port}`);
+    const served = await startSandboxServer({ port, host: opts.host, rateLimits: opts.rateLimits });
+    process.stderr.write(`Machines API sandbox listening on ${served.url} (any bearer token works)\n`);
+    const stop = () => void served.close().then(() => process.exit(0));
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  process.stderr.write(`fly-machines-mcp: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,195 @@
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { ListToolsRequestSchema, type CallToolResult, type Tool } from "@modelcontextprotocol/sdk/types.js";
+import type { Logger } from "pino";
+import type { FlyClient } from "./fly/client.js";
+import { FlyApiError, describeFlyError } from "./fly/errors.js";
+import {
+  type ArgDefaults,
+  annotationsOf,
+  applyDefaults,
+  errorResult,
+  inputWithDefaults,
+  jsonSchemaOf,
+  successResult,
+} from "./tools/present.js";
+import { PathArgumentError, buildRequest } from "./tools/request.js";
+import type { ToolArgs, ToolDef } from "./tools/types.js";
+import { VERSION } from "./version.js";
+
+export type Decision =
+  | { kind: "allow" }
+  | { kind: "deny"; reason: string; fix: string }
+  | { kind: "confirm"; message: string };
+
+/** What one agent may do: the policy gate, seen from the server. */
+export interface AccessControl {
+  agent: string;
+  isListed(tool: ToolDef): boolean;
+  decide(tool: ToolDef, args: ToolArgs): Decision;
+  /** Asks the human; resolves to whether the destructive call may go ahead. */
+  confirm?(server: McpServer, message: string): Promise<{ confirmed: boolean; reason: string }>;
+  /** Whether secret values may reach the agent. */
+  revealSecrets: boolean;
+  redactSecrets(data: unknown): unknown;
+}
+
+export interface AuditEntry {
+  agent: string;
+  tool: string;
+  app?: string;
+  resource?: string;
+  decision: string;
+  reason?: string;
+  status?: number | string;
+  durationMs?: number;
+  requestId?: string;
+  args?: ToolArgs;
+}
+
+export interface AuditSink {
+  record(entry: AuditEntry, tool?: ToolDef): void;
+}
+
+export interface ServerOptions {
+  tools: readonly ToolDef[];
+  fly: FlyClient;
+  defaults?: ArgDefaults;
+  access?: AccessControl;
+  audit?: AuditSink;
+  logger: Logger;
+  name?: string;
+}
+
+const allowAll: AccessControl = {
+  agent: "local",
+  isListed: () => true,
+  decide: () => ({ kind: "allow" }),
+  revealSecrets: true,
+  redactSecrets: (d) => d,
+};
+
+const RESOURCE_FIELDS = ["machine_id", "volume_id", "secret_name"] as const;
+
+function targetOf(tool: ToolDef, args: ToolArgs): { app?: string; resource?: string } {
+  const app = args[tool.appArg ?? "app_name"];
+  const resource = RESOURCE_FIELDS.map((f) => args[f]).find((v) => typeof v === "string");
+  return { app: typeof app === "string" ? app : undefined, resource: resource as string | undefined };
+}
+
+/** Runs one tool call after the gate said yes: prepare, request, shape, or map the failure. */
+async function execute(
+  tool: ToolDef,
+  args: ToolArgs,
+  opts: ServerOptions,
+  access: AccessControl,
+  signal: AbortSignal | undefined,
+): Promise<{ result: CallToolResult; status?: number | string; requestId?: string }> {
+  try {
+    const prepared = tool.prepare ? await tool.prepare(args, { fly: opts.fly, signal }) : args;
+    const res = await opts.fly.request({ ...buildRequest(tool, prepared), signal });
+    let data = tool.shape ? tool.shape(res, prepared) : res.data;
+    if (!access.revealSecrets) data = access.redactSecrets(data);
+    return { result: successResult(tool, data), status: res.status, requestId: res.requestId };
+  } catch (error) {
+    if (error instanceof PathArgumentError) return { result: errorResult(error.message), status: "invalid_input" };
+    if (error instanceof FlyApiError) {
+      const special = tool.onStatus?.[error.status];
+      if (special) {
+        const outcome = special(args);
+        const result = outcome.isError ? errorResult(outcome.text) : successResult(tool, outcome.data, outcome.text);
+        return { result, status: error.status, requestId: error.details.requestId };
+      }
+      return {
+        result: errorResult(describeFlyError(error)),
+        status: error.status || error.details.kind,
+        requestId: error.details.requestId,
+      };
+    }
+    opts.logger.error({ err: error, tool: tool.name }, "tool call failed unexpectedly");
+    return { result: errorResult(`Internal error in ${tool.name}; nothing more is known. Try again.`), status: "internal" };
+  }
+}
+
+// Schemas are converted once per tool and set of defaults, not per session or request.
+const toolListCache = new WeakMap<ToolDef, Map<string, Tool>>();
+
+function describeTool(tool: ToolDef, defaults: ArgDefaults): Tool {
+  const key = JSON.stringify(defaults);
+  let byDefaults = toolListCache.get(tool);
+  if (!byDefaults) {
+    byDefaults = new Map();
+    toolListCache.set(tool, byDefaults);
+  }
+  let entry = byDefaults.get(key);
+  if (!entry) {
+    entry = {
+      name: tool.name,
+      title: tool.title,
+      description: tool.description,
+      inputSchema: jsonSchemaOf(inputWithDefaults(tool, defaults)) as Tool["inputSchema"],
+      annotations: annotationsOf(tool),
+    };
+    byDefaults.set(key, entry);
+  }
+  return entry;
+}
+
+function denial(tool: ToolDef, reason: string, fix: string): CallToolResult {
+  return errorResult(`Denied by policy: ${tool.name} ${reason}.\nTo allow it: ${fix}.`);
+}
+
+/** Builds the MCP server: every catalog entry becomes a tool behind the gate, the audit log and the Fly client. */
+export function createServer(opts: ServerOptions): McpServer {
+  const access = opts.access ?? allowAll;
+  const defaults = opts.defaults ?? {};
+  const server = new McpServer(
+    { name: opts.name ?? "fly-machines-mcp", version: VERSION },
+    { capabilities: { tools: { listChanged: true } } },
+  );
+  const listedTools: ToolDef[] = [];
+
+  for (const tool of opts.tools) {
+    const input = inputWithDefaults(tool, defaults);
+    server.registerTool(
+      tool.name,
+      { title: tool.title, description: tool.description, inputSchema: input, annotations: annotationsOf(tool) },
+      async (rawArgs: ToolArgs, extra) => {
+        const started = performance.now();
+        const args = applyDefaults(tool, rawArgs, defaults);
+        const target = targetOf(tool, args);
+        const audit = (entry: Omit<AuditEntry, "agent" | "tool" | "app" | "resource" | "args">) =>
+          opts.audit?.record(
+            { agent: access.agent, tool: tool.name, ...target, args, durationMs: Math.round(performance.now() - started), ...entry },
+            tool,
+          );
+
+        const decision = access.decide(tool, args);
+        if (decision.kind === "deny") {
+          audit({ decision: "deny", reason: decision.reason });
+          return denial(tool, decision.reason, decision.fix);
+        }
+        let verdict = "allow";
+        if (decision.kind === "confirm") {
+          const answer = access.confirm
+            ? await access.confirm(server, decision.message)
+            : { confirmed: false, reason: "this server cannot ask for confirmation" };
+          if (!answer.confirmed) {
+            audit({ decision: "confirm-declined", reason: answer.reason });
+            return errorResult(`Not done: ${decision.message}\n${answer.reason}`);
+          }
+          verdict = "confirm-accepted";
+        }
+        const outcome = await execute(tool, args, opts, access, extra.signal);
+        audit({ decision: verdict, status: outcome.status, requestId: outcome.requestId });
+        return outcome.result;
+      },
+    );
+    if (access.isListed(tool)) listedTools.push(tool);
+  }
+
+  // Tools this agent may not use stay callable (to explain the denial) but are not listed.
+  server.server.setRequestHandler(ListToolsRequestSchema, () => ({
+    tools: listedTools.map((tool) => describeTool(tool, defaults)),
+  }));
+  return server;
+}

@@ -1,0 +1,131 @@
+import { z } from "zod";
+import { deepMerge } from "./merge.js";
+import { appName, cursor, full, leaseNonce, limit, machineConfig, machineId, region } from "./fields.js";
+import { machineList, okOrBody } from "./results.js";
+import { type ToolArgs, type ToolContext, defineTools } from "./types.js";
+
+const NONCE = { lease_nonce: "fly-machine-lease-nonce" } as const;
+
+/** `merge: true` reads the current config and applies the given one as a JSON merge patch. */
+async function mergeCurrentConfig(args: ToolArgs, ctx: ToolContext): Promise<ToolArgs> {
+  if (!args.merge) return args;
+  const res = await ctx.fly.request({
+    method: "GET",
+    path: `/apps/${args.app_name}/machines/${args.machine_id}`,
+    action: "machines_get",
+    app: String(args.app_name),
+    signal: ctx.signal,
+  });
+  const current = (res.data ?? {}) as { config?: unknown; version?: unknown; instance_id?: unknown };
+  const version = current.version ?? current.instance_id;
+  return {
+    ...args,
+    config: deepMerge(current.config ?? {}, args.config),
+    // Refuse the write if someone else changed the machine between our read and this update.
+    current_version: args.current_version ?? (typeof version === "string" ? version : undefined),
+  };
+}
+
+export const machineTools = defineTools([
+  {
+    name: "machines_list",
+    title: "List machines",
+    description: "List an app's machines (id, name, state, region, image). Filter by region, state or metadata.",
+    toolset: "core",
+    access: "read",
+    destructive: false,
+    method: "GET",
+    path: "/apps/{app_name}/machines",
+    input: z.object({
+      app_name: appName,
+      region: region.optional().describe("Region code, e.g. iad; omit for any"),
+      state: z.string().regex(/^[a-z,]+$/).optional().describe("Comma-separated states, e.g. started,stopped"),
+      metadata: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/), z.string()).optional().describe("Only machines whose metadata has these key/values"),
+      include_deleted: z.boolean().optional().describe("Include destroyed machines"),
+      limit: limit(1000),
+      cursor,
+      full,
+    }),
+    query: ["region", "state", "metadata.*", "include_deleted", "limit", "cursor"],
+    shape: machineList,
+  },
+  {
+    name: "machines_get",
+    title: "Get machine",
+    description: "Read one machine with its full config, state, events, checks and image.",
+    toolset: "core",
+    access: "read",
+    destructive: false,
+    method: "GET",
+    path: "/apps/{app_name}/machines/{machine_id}",
+    input: z.object({
+      app_name: appName,
+      machine_id: machineId,
+      version: z.string().regex(/^[A-Za-z0-9]{1,64}$/).optional().describe("A past version id, to read its config"),
+      include_leases: z.boolean().optional().describe("Include who holds a lease"),
+    }),
+    query: ["version", "include_leases"],
+  },
+  {
+    name: "machines_create",
+    title: "Create machine",
+    description: "Create a machine from a config (image required) and start it unless skip_launch. Copy a working machine's config when you can.",
+    toolset: "core",
+    access: "write",
+    destructive: false,
+    method: "POST",
+    path: "/apps/{app_name}/machines",
+    input: z.object({
+      app_name: appName,
+      config: machineConfig
+        .extend({ image: z.string().min(1).describe("Container image to run") })
+        .describe("Machine config (Fly's MachineConfig); image is required"),
+      name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/).optional().describe("Unique machine name; generated if omitted"),
+      region: region.optional().describe("Region code, e.g. iad; omit for any"),
+      skip_launch: z.boolean().optional().describe("Create it stopped"),
+      lease_ttl: z.number().int().min(1).max(3600).optional().describe("Also take a lease for this many seconds; its nonce is in the result"),
+    }),
+    body: ["config", "name", "region", "skip_launch", "lease_ttl"],
+  },
+  {
+    name: "machines_update",
+    title: "Update machine",
+    description: "Replace a machine's config (creates a new version and restarts it). Without merge the config REPLACES the old one; with merge: true only the given keys change (null removes a key).",
+    toolset: "core",
+    access: "write",
+    destructive: false,
+    method: "POST",
+    path: "/apps/{app_name}/machines/{machine_id}",
+    input: z.object({
+      app_name: appName,
+      machine_id: machineId,
+      config: machineConfig,
+      merge: z.boolean().optional().describe("Merge config into the current one instead of replacing it"),
+      current_version: z.string().regex(/^[A-Za-z0-9]{1,64}$/).optional().describe("Fail with 409 if the machine is no longer at this version"),
+      skip_launch: z.boolean().optional().describe("Do not start it after the update"),
+      lease_nonce: leaseNonce,
+    }),
+    body: ["config", "current_version", "skip_launch"],
+    headers: NONCE,
+    prepare: mergeCurrentConfig,
+  },
+  {
+    name: "machines_delete",
+    title: "Delete machine",
+    description: "Destroy a machine permanently. It must be stopped unless force is true.",
+    toolset: "core",
+    access: "write",
+    destructive: true,
+    method: "DELETE",
+    path: "/apps/{app_name}/machines/{machine_id}",
+    input: z.object({
+      app_name: appName,
+      machine_id: machineId,
+      force: z.boolean().optional().describe("Kill it if it is running"),
+      lease_nonce: leaseNonce,
+    }),
+    query: ["force"],
+    headers: NONCE,
+    shape: okOrBody,
+  },
+]);

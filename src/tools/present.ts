@@ -1,0 +1,69 @@
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { ToolAnnotations } from "@modelcontextprotocol/sdk/types.js";
+import { z } from "zod";
+import type { ToolDef } from "./types.js";
+
+/** MCP hints come from the entry, never written by hand per tool. */
+export function annotationsOf(tool: ToolDef): ToolAnnotations {
+  return {
+    title: tool.title,
+    readOnlyHint: tool.access === "read",
+    destructiveHint: tool.destructive !== false,
+    idempotentHint: tool.idempotent ?? (tool.method === "GET" || tool.method === "PUT" || tool.method === "DELETE"),
+    openWorldHint: true,
+  };
+}
+
+export type ArgDefaults = Readonly<Record<string, string | undefined>>;
+
+/** With FLY_APP_NAME / FLY_ORG_SLUG set, those arguments become optional and say their default. */
+export function inputWithDefaults(tool: ToolDef, defaults: ArgDefaults): z.ZodObject {
+  const shape = tool.input.shape;
+  const overrides: Record<string, z.ZodType> = {};
+  for (const [field, value] of Object.entries(defaults)) {
+    const schema = shape[field];
+    if (value === undefined || !schema) continue;
+    const description = schema.description ?? field;
+    overrides[field] = (schema as z.ZodType).optional().describe(`${description} (default: ${value})`);
+  }
+  return Object.keys(overrides).length ? tool.input.extend(overrides) : tool.input;
+}
+
+export function applyDefaults(
+  tool: ToolDef,
+  args: Record<string, unknown>,
+  defaults: ArgDefaults,
+): Record<string, unknown> {
+  const out = { ...args };
+  for (const [field, value] of Object.entries(defaults)) {
+    if (value !== undefined && field in tool.input.shape && out[field] === undefined) out[field] = value;
+  }
+  return out;
+}
+
+const toStructured = (data: unknown): Record<string, unknown> | undefined => {
+  if (data === undefined) return undefined;
+  if (typeof data === "object" && data !== null && !Array.isArray(data)) return data as Record<string, unknown>;
+  return { items: data };
+};
+
+/** Compact JSON text for every result, plus structuredContent for reads. */
+export function successResult(tool: ToolDef, data: unknown, text?: string): CallToolResult {
+  const result: CallToolResult = {
+    content: [{ type: "text", text: text ?? (data === undefined ? "OK" : JSON.stringify(data)) }],
+  };
+  const structured = tool.access === "read" ? toStructured(data) : undefined;
+  if (structured) result.structuredContent = structured;
+  return result;
+}
+
+export function errorResult(text: string): CallToolResult {
+  return { content: [{ type: "text", text }], isError: true };
+}
+
+/** JSON Schema of a tool's input as tools/list publishes it. */
+export function jsonSchemaOf(input: z.ZodObject): Record<string, unknown> {
+  const schema = z.toJSONSchema(input, { target: "draft-7", io: "input" }) as Record<string, unknown>;
+  delete schema.$schema;
+  return schema;
+}

@@ -1,0 +1,69 @@
+import type { FlyRequest, QueryValue } from "../fly/client.js";
+import type { ToolArgs, ToolDef } from "./types.js";
+
+/** Thrown before anything is sent when an argument cannot go into a URL path. */
+export class PathArgumentError extends Error {
+  override readonly name = "PathArgumentError";
+}
+
+// Second line of defence behind the zod patterns: nothing that could climb or split a path.
+const SAFE_SEGMENT = /^[A-Za-z0-9_-][A-Za-z0-9_.-]*$/;
+
+export function pathSegment(field: string, value: unknown): string {
+  const text = typeof value === "string" ? value : "";
+  if (!text || !SAFE_SEGMENT.test(text) || text.includes("..")) {
+    throw new PathArgumentError(
+      `${field}: ${JSON.stringify(value)} cannot be used in a URL path; give the plain name or id (letters, digits, - and _)`,
+    );
+  }
+  return encodeURIComponent(text);
+}
+
+export function pathParams(template: string): string[] {
+  return [...template.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
+}
+
+export function fillPath(template: string, args: ToolArgs): string {
+  return template.replace(/\{(\w+)\}/g, (_, field: string) => pathSegment(field, args[field]));
+}
+
+function toQueryValue(value: unknown): QueryValue | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (Array.isArray(value)) return value.map(String);
+  if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") return value;
+  return JSON.stringify(value);
+}
+
+/** Maps validated tool arguments onto the HTTP request the entry declares. */
+export function buildRequest(tool: ToolDef, args: ToolArgs): FlyRequest {
+  const query: Record<string, QueryValue | undefined> = {};
+  for (const field of tool.query ?? []) {
+    if (field.endsWith(".*")) {
+      const name = field.slice(0, -2);
+      const map = (args[name] ?? {}) as Record<string, unknown>;
+      for (const [key, value] of Object.entries(map)) query[`${name}.${key}`] = toQueryValue(value);
+    } else {
+      query[field] = toQueryValue(args[field]);
+    }
+  }
+  const headers: Record<string, string> = {};
+  for (const [field, header] of Object.entries(tool.headers ?? {})) {
+    if (typeof args[field] === "string") headers[header] = args[field];
+  }
+  let body: Record<string, unknown> | undefined;
+  if (tool.body) {
+    body = {};
+    for (const field of tool.body) if (args[field] !== undefined) body[field] = args[field];
+  }
+  const app = args[tool.appArg ?? "app_name"];
+  return {
+    method: tool.method,
+    path: fillPath(tool.path, args),
+    query,
+    headers,
+    body,
+    action: tool.name,
+    app: typeof app === "string" ? app : undefined,
+    timeoutMs: tool.timeoutMs?.(args),
+  };
+}

@@ -1,0 +1,101 @@
+import type { FlyResponse } from "../fly/client.js";
+import type { ToolArgs } from "./types.js";
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** Picks dotted paths (`config.image` becomes `image`) from one item. */
+function pick(item: unknown, fields: readonly string[]): unknown {
+  if (!isObj(item)) return item;
+  const out: Obj = {};
+  for (const field of fields) {
+    let value: unknown = item;
+    for (const part of field.split(".")) value = isObj(value) ? value[part] : undefined;
+    if (value !== undefined && value !== null && value !== "") out[field.split(".").pop()!] = value;
+  }
+  return out;
+}
+
+const MACHINE_FIELDS = ["id", "name", "state", "region", "config.image", "created_at", "updated_at"] as const;
+const VOLUME_FIELDS = [
+  "id",
+  "name",
+  "state",
+  "region",
+  "zone",
+  "size_gb",
+  "encrypted",
+  "attached_machine_id",
+  "created_at",
+] as const;
+const APP_FIELDS = ["id", "name", "status", "machine_count", "volume_count", "organization.slug"] as const;
+
+/** A list answered as a JSON array with the next page's cursor in `fly-next-cursor`. */
+const arrayList =
+  (key: string, fields: readonly string[]) =>
+  (res: FlyResponse, args: ToolArgs): unknown => {
+    const items = Array.isArray(res.data) ? res.data : [];
+    const out: Obj = { [key]: args.full ? items : items.map((i) => pick(i, fields)) };
+    const next = res.headers.get("fly-next-cursor");
+    if (next) out.next_cursor = next;
+    return out;
+  };
+
+export const machineList = arrayList("machines", MACHINE_FIELDS);
+export const volumeList = arrayList("volumes", VOLUME_FIELDS);
+
+export function appList(res: FlyResponse, args: ToolArgs): unknown {
+  if (!isObj(res.data) || args.full) return res.data;
+  const apps = Array.isArray(res.data.apps) ? res.data.apps : [];
+  return { ...res.data, apps: apps.map((a) => pick(a, APP_FIELDS)) };
+}
+
+/** Fly documents lease answers wrapped as `{status, data}`; the spec shows them flat. Accept both. */
+export function unwrapLease(res: FlyResponse): unknown {
+  const body = res.data;
+  if (isObj(body) && "data" in body && ("status" in body || Object.keys(body).length === 1)) return body.data;
+  return body;
+}
+
+export const EXEC_STREAM_CAP = 64 * 1024;
+
+function capStream(text: unknown, name: string, notes: string[]): unknown {
+  if (typeof text !== "string") return text;
+  const bytes = Buffer.byteLength(text);
+  if (bytes <= EXEC_STREAM_CAP) return text;
+  notes.push(`${name} truncated to the first ${EXEC_STREAM_CAP} of ${bytes} bytes`);
+  return Buffer.from(text).subarray(0, EXEC_STREAM_CAP).toString("utf8");
+}
+
+/** Exec answers 200 even when the command failed: the exit code says how it went. */
+export function execResult(res: FlyResponse): unknown {
+  if (!isObj(res.data)) return res.data;
+  const notes: string[] = [];
+  const out: Obj = {
+    ...res.data,
+    stdout: capStream(res.data.stdout, "stdout", notes),
+    stderr: capStream(res.data.stderr, "stderr", notes),
+  };
+  if (notes.length) out.note = notes.join("; ");
+  if (typeof out.exit_code === "number" && out.exit_code !== 0) {
+    out.failed = `the command exited with code ${out.exit_code}; read stderr`;
+  }
+  return out;
+}
+
+/** Secret writes never echo a value back, whatever Fly answers. */
+export function withoutSecretValues(res: FlyResponse): unknown {
+  const strip = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(strip);
+    if (!isObj(v)) return v;
+    const out: Obj = {};
+    for (const [k, val] of Object.entries(v)) if (k !== "value") out[k] = strip(val);
+    return out;
+  };
+  return strip(res.data);
+}
+
+/** Write endpoints that answer 200/202/204 with no body still tell the agent it worked. */
+export function okOrBody(res: FlyResponse): unknown {
+  return res.data === undefined || res.data === "" ? { ok: true, status: res.status } : res.data;
+}

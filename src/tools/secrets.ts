@@ -1,0 +1,54 @@
+import { z } from "zod";
+import { appName, secretName } from "./fields.js";
+import { withoutSecretValues } from "./results.js";
+import { defineTools } from "./types.js";
+
+export const secretTools = defineTools([
+  {
+    name: "secrets_list",
+    title: "List secrets",
+    description: "List an app's secret names and digests (never values). Machines see new secrets after an update or restart.",
+    toolset: "core",
+    access: "read",
+    destructive: false,
+    method: "GET",
+    path: "/apps/{app_name}/secrets",
+    input: z.object({
+      app_name: appName,
+      show_secrets: z.boolean().optional().describe("Include values; only when the policy allows revealing secrets"),
+    }),
+    query: ["show_secrets"],
+  },
+  {
+    name: "secrets_set",
+    title: "Set secrets",
+    description: "Set one or more app secrets in one new version; values are never echoed back. Update machines to pick them up.",
+    toolset: "core",
+    access: "write",
+    destructive: false,
+    idempotent: true,
+    method: "POST",
+    path: "/apps/{app_name}/secrets",
+    input: z.object({
+      app_name: appName,
+      values: z
+        .record(secretName, z.string().max(65536))
+        .refine((v) => Object.keys(v).length > 0, "give at least one NAME: value")
+        .describe("Secret names and their values"),
+    }),
+    body: ["values"],
+    sensitive: ["values"],
+    shape: withoutSecretValues,
+  },
+  {
+    name: "secrets_delete",
+    title: "Delete secret",
+    description: "Remove one app secret; machines stop seeing it on their next update.",
+    toolset: "core",
+    access: "write",
+    destructive: true,
+    method: "DELETE",
+    path: "/apps/{app_name}/secrets/{secret_name}",
+    input: z.object({ app_name: appName, secret_name: secretName }),
+  },
+]);

@@ -1,0 +1,21 @@
+import { z } from "zod";
+import { defineTools } from "./types.js";
+
+export const tokenTools = defineTools([
+  {
+    name: "tokens_request_oidc",
+    title: "Request OIDC token",
+    description: "Mint a short-lived OpenID Connect token (JWT) that a machine can present to a third party (AWS, GCP, Vault).",
+    toolset: "core",
+    access: "write",
+    destructive: false,
+    method: "POST",
+    path: "/tokens/oidc",
+    input: z.object({
+      aud: z.string().min(1).max(512).optional().describe("Audience claim, e.g. sts.amazonaws.com"),
+      aws_principal_tags: z.boolean().optional().describe("Add AWS session tags"),
+    }),
+    body: ["aud", "aws_principal_tags"],
+    shape: (res) => (typeof res.data === "string" ? { token: res.data.trim() } : res.data),
+  },
+]);

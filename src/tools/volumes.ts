@@ -1,0 +1,77 @@
+import { z } from "zod";
+import { appName, cursor, full, limit, region, volumeId } from "./fields.js";
+import { volumeList } from "./results.js";
+import { defineTools } from "./types.js";
+
+const target = { app_name: appName, volume_id: volumeId };
+
+export const volumeTools = defineTools([
+  {
+    name: "volumes_list",
+    title: "List volumes",
+    description: "List an app's volumes with size, region and the machine each is attached to.",
+    toolset: "core",
+    access: "read",
+    destructive: false,
+    method: "GET",
+    path: "/apps/{app_name}/volumes",
+    input: z.object({ app_name: appName, limit: limit(1000), cursor, full }),
+    query: ["limit", "cursor"],
+    shape: volumeList,
+  },
+  {
+    name: "volumes_get",
+    title: "Get volume",
+    description: "Read one volume: state, size, region, zone, usage, attached machine.",
+    toolset: "core",
+    access: "read",
+    destructive: false,
+    method: "GET",
+    path: "/apps/{app_name}/volumes/{volume_id}",
+    input: z.object(target),
+  },
+  {
+    name: "volumes_create",
+    title: "Create volume",
+    description: "Create a volume pinned to one region; mount it with config.mounts on a machine in that region (one volume per machine).",
+    toolset: "core",
+    access: "write",
+    destructive: false,
+    method: "POST",
+    path: "/apps/{app_name}/volumes",
+    input: z.object({
+      app_name: appName,
+      name: z.string().regex(/^[a-z0-9_]{1,30}$/, "volume names are lowercase letters, digits and underscores, up to 30").describe("Volume name"),
+      region: region.describe("Region the volume lives in"),
+      size_gb: z.number().int().min(1).max(500).describe("Size in GB"),
+      encrypted: z.boolean().optional().describe("Encrypt at rest (default true)"),
+      snapshot_id: z.string().regex(/^[A-Za-z0-9_]{1,64}$/).optional().describe("Restore from this snapshot"),
+      require_unique_zone: z.boolean().optional().describe("Place on a different host than the app's other volumes"),
+    }),
+    body: ["name", "region", "size_gb", "encrypted", "snapshot_id", "require_unique_zone"],
+  },
+  {
+    name: "volumes_extend",
+    title: "Extend volume",
+    description: "Grow a volume to size_gb (it can never shrink); the result says whether the machine needs a restart.",
+    toolset: "core",
+    access: "write",
+    destructive: false,
+    idempotent: true,
+    method: "PUT",
+    path: "/apps/{app_name}/volumes/{volume_id}/extend",
+    input: z.object({ ...target, size_gb: z.number().int().min(1).max(500).describe("New size in GB, larger than now") }),
+    body: ["size_gb"],
+  },
+  {
+    name: "volumes_delete",
+    title: "Delete volume",
+    description: "Destroy a volume and its data permanently. Detach it from its machine first.",
+    toolset: "core",
+    access: "write",
+    destructive: true,
+    method: "DELETE",
+    path: "/apps/{app_name}/volumes/{volume_id}",
+    input: z.object(target),
+  },
+]);

@@ -1,0 +1,6 @@
+import { createRequire } from "node:module";
+
+const pkg = createRequire(import.meta.url)("../package.json") as { version: string };
+
+export const VERSION: string = pkg.version;
+export const USER_AGENT = `fly-machines-mcp/${VERSION}`;
