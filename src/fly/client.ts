@@ -101,7 +101,8 @@ export async function sendOnce(http: KyInstance, baseUrl: string, req: FlyReques
   try {
     res = await http(url, {
       method: req.method,
-      headers: req.headers,
+      // ky drops the instance headers (and the token) when this is undefined.
+      headers: req.headers ?? {},
       json: req.body,
       timeout: req.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       signal: req.signal,
