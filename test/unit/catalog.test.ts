@@ -1,9 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { coreTools } from "../src/tools/index.js";
-import { USER_AGENT } from "../src/version.js";
-import { createFlyMock } from "./support/fly-mock.js";
-import { call, connect, mockedServer, textOf } from "./support/harness.js";
-import { validateRequest } from "./support/openapi-spec.js";
+import { coreTools } from "../../src/tools/index.js";
+import { USER_AGENT } from "../../src/version.js";
+import { createFlyMock } from "../support/fly-mock.js";
+import { call, connect, mockedServer, textOf } from "../support/harness.js";
+import { validateRequest } from "../support/openapi-spec.js";
 
 const APP = "demo-app";
 const M = "3d8d413b29d089";

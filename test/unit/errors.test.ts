@@ -1,7 +1,7 @@
 import { HttpResponse } from "msw";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createFlyMock } from "./support/fly-mock.js";
-import { call, connect, mockedServer, textOf } from "./support/harness.js";
+import { createFlyMock } from "../support/fly-mock.js";
+import { call, connect, mockedServer, textOf } from "../support/harness.js";
 
 const fly = createFlyMock();
 beforeAll(() => fly.start());
