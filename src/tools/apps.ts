@@ -41,7 +41,11 @@ export const appTools = defineTools([
     input: z.object({
       name: appName.describe("Name of the new app (globally unique)"),
       org_slug: orgSlug,
-      network: z.string().max(63).optional().describe("Custom private network name; omit for the org default"),
+      network: z
+        .string()
+        .max(63)
+        .optional()
+        .describe("Custom private network name; omit for the org default"),
       enable_subdomains: z.boolean().optional().describe("Give machines <id>.vm.<app>.internal subdomains"),
     }),
     body: ["name", "org_slug", "network", "enable_subdomains"],

@@ -1,5 +1,14 @@
 import { z } from "zod";
-import { anySignal, appName, duration, leaseNonce, machineId, stopSignal } from "./fields.js";
+import {
+  anySignal,
+  appName,
+  duration,
+  leaseNonce,
+  machineId,
+  nonce,
+  stopSignal,
+  versionId,
+} from "./fields.js";
 import { execResult, okOrBody } from "./results.js";
 import { type ToolArgs, defineTools } from "./types.js";
 
@@ -25,7 +34,8 @@ export const controlTools = defineTools([
   {
     name: "machines_stop",
     title: "Stop machine",
-    description: "Stop a machine: sends signal (default SIGINT), then kills it after timeout. Stopped machines still cost storage.",
+    description:
+      "Stop a machine: sends signal (default SIGINT), then kills it after timeout. Stopped machines still cost storage.",
     toolset: "core",
     access: "write",
     destructive: killing,
@@ -92,7 +102,8 @@ export const controlTools = defineTools([
   {
     name: "machines_exec",
     title: "Run command in machine",
-    description: "Run a command in a started machine and return stdout, stderr and exit_code. A failing command still answers 200: check exit_code.",
+    description:
+      "Run a command in a started machine and return stdout, stderr and exit_code. A failing command still answers 200: check exit_code.",
     toolset: "core",
     access: "exec",
     destructive: false,
@@ -100,7 +111,11 @@ export const controlTools = defineTools([
     path: "/apps/{app_name}/machines/{machine_id}/exec",
     input: z.object({
       ...target,
-      command: z.array(z.string().max(8192)).min(1).max(256).describe('argv, e.g. ["ls", "-la", "/data"]; no shell unless you run one'),
+      command: z
+        .array(z.string().max(8192))
+        .min(1)
+        .max(256)
+        .describe('argv, e.g. ["ls", "-la", "/data"]; no shell unless you run one'),
       timeout: z.number().int().min(1).max(300).optional().describe("Seconds before the command is killed"),
       stdin: z.string().max(1_000_000).optional().describe("Text fed to the command's stdin"),
       container: z.string().max(128).optional().describe("Container to run in (multi-container machines)"),
@@ -113,7 +128,8 @@ export const controlTools = defineTools([
   {
     name: "machines_wait",
     title: "Wait for machine state",
-    description: "Block until the machine reaches a state (default started) or timeout seconds (max 60) pass; then call again or read it.",
+    description:
+      "Block until the machine reaches a state (default started) or timeout seconds (max 60) pass; then call again or read it.",
     toolset: "core",
     access: "read",
     destructive: false,
@@ -121,10 +137,13 @@ export const controlTools = defineTools([
     path: "/apps/{app_name}/machines/{machine_id}/wait",
     input: z.object({
       ...target,
-      state: z.enum(["started", "stopped", "suspended", "destroyed", "failed", "settled"]).optional().describe("State to wait for; default started"),
+      state: z
+        .enum(["started", "stopped", "suspended", "destroyed", "failed", "settled"])
+        .optional()
+        .describe("State to wait for; default started"),
       timeout: z.number().int().min(1).max(60).optional().describe("Seconds to wait, 1-60; default 60"),
-      version: z.string().regex(/^[A-Za-z0-9]{1,64}$/).optional().describe("Wait for this version (needed for stopped after an update)"),
-      instance_id: z.string().regex(/^[A-Za-z0-9]{1,64}$/).optional().describe("Deprecated alias of version"),
+      version: versionId.optional().describe("Wait for this version (needed for stopped after an update)"),
+      instance_id: versionId.optional().describe("Deprecated alias of version"),
     }),
     query: ["state", "timeout", "version", "instance_id"],
     timeoutMs: (args) => (Number(args.timeout ?? 60) + 5) * 1000,

@@ -22,7 +22,6 @@ export const coreTools: readonly ToolDef[] = [
   ...tokenTools,
 ];
 
-
 /** Every tool the server knows, across all toolsets. */
 export const allTools: readonly ToolDef[] = [...coreTools];
 

@@ -8,7 +8,8 @@ export const infoTools = defineTools([
   {
     name: "machines_processes",
     title: "List machine processes",
-    description: "List the processes running in a started machine (pid, command, cpu, memory, listening sockets).",
+    description:
+      "List the processes running in a started machine (pid, command, cpu, memory, listening sockets).",
     toolset: "core",
     access: "read",
     destructive: false,
@@ -16,7 +17,10 @@ export const infoTools = defineTools([
     path: "/apps/{app_name}/machines/{machine_id}/ps",
     input: z.object({
       ...target,
-      sort_by: z.enum(["pid", "cpu", "rss", "rtime", "stime", "command"]).optional().describe("Field to sort by"),
+      sort_by: z
+        .enum(["pid", "cpu", "rss", "rtime", "stime", "command"])
+        .optional()
+        .describe("Field to sort by"),
       order: z.enum(["asc", "desc"]).optional().describe("Sort order"),
     }),
     query: ["sort_by", "order"],
@@ -24,19 +28,24 @@ export const infoTools = defineTools([
   {
     name: "machines_events",
     title: "List machine events",
-    description: "A machine's recent state changes, newest first (launch, start, exit with exit code, update). Use it to see why a machine stopped.",
+    description:
+      "A machine's recent state changes, newest first (launch, start, exit with exit code, update). Use it to see why a machine stopped.",
     toolset: "core",
     access: "read",
     destructive: false,
     method: "GET",
     path: "/apps/{app_name}/machines/{machine_id}/events",
-    input: z.object({ ...target, limit: z.number().int().min(1).max(50).optional().describe("How many events (1-50)") }),
+    input: z.object({
+      ...target,
+      limit: z.number().int().min(1).max(50).optional().describe("How many events (1-50)"),
+    }),
     query: ["limit"],
   },
   {
     name: "machines_versions",
     title: "List machine versions",
-    description: "A machine's config versions, one per update; pass a version to machines_get to read its config.",
+    description:
+      "A machine's config versions, one per update; pass a version to machines_get to read its config.",
     toolset: "core",
     access: "read",
     destructive: false,

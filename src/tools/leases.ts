@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { appName, leaseNonce, machineId } from "./fields.js";
+import { appName, leaseNonce, machineId, nonce } from "./fields.js";
 import { okOrBody, unwrapLease } from "./results.js";
 import { defineTools } from "./types.js";
 
@@ -9,7 +9,8 @@ export const leaseTools = defineTools([
   {
     name: "leases_acquire",
     title: "Acquire machine lease",
-    description: "Lock a machine for exclusive changes; returns a nonce to pass as lease_nonce on later writes. Pass a held nonce to extend it.",
+    description:
+      "Lock a machine for exclusive changes; returns a nonce to pass as lease_nonce on later writes. Pass a held nonce to extend it.",
     toolset: "core",
     access: "write",
     destructive: false,
@@ -18,7 +19,11 @@ export const leaseTools = defineTools([
     input: z.object({
       ...target,
       ttl: z.number().int().min(1).max(3600).optional().describe("Lease length in seconds"),
-      description: z.string().max(256).optional().describe("Why you hold it; shown to others who hit the lease"),
+      description: z
+        .string()
+        .max(256)
+        .optional()
+        .describe("Why you hold it; shown to others who hit the lease"),
       lease_nonce: leaseNonce.describe("Nonce of a lease you hold, to refresh it"),
     }),
     body: ["ttl", "description"],
@@ -48,7 +53,7 @@ export const leaseTools = defineTools([
     path: "/apps/{app_name}/machines/{machine_id}/lease",
     input: z.object({
       ...target,
-      lease_nonce: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/).describe("Nonce from leases_acquire"),
+      lease_nonce: nonce.describe("Nonce from leases_acquire"),
     }),
     headers: { lease_nonce: "fly-machine-lease-nonce" },
     shape: (res) => okOrBody({ ...res, data: unwrapLease(res) }),

@@ -1,6 +1,19 @@
 import { z } from "zod";
 import { deepMerge } from "./merge.js";
-import { appName, cursor, full, leaseNonce, limit, machineConfig, machineId, region } from "./fields.js";
+import {
+  appName,
+  cursor,
+  full,
+  leaseNonce,
+  limit,
+  machineConfig,
+  machineId,
+  newMachineConfig,
+  matching,
+  nonce,
+  region,
+  versionId,
+} from "./fields.js";
 import { machineList, okOrBody } from "./results.js";
 import { type ToolArgs, type ToolContext, defineTools } from "./types.js";
 
@@ -30,7 +43,8 @@ export const machineTools = defineTools([
   {
     name: "machines_list",
     title: "List machines",
-    description: "List an app's machines (id, name, state, region, image). Filter by region, state or metadata.",
+    description:
+      "List an app's machines (id, name, state, region, image). Filter by region, state or metadata.",
     toolset: "core",
     access: "read",
     destructive: false,
@@ -39,8 +53,13 @@ export const machineTools = defineTools([
     input: z.object({
       app_name: appName,
       region: region.optional().describe("Region code, e.g. iad; omit for any"),
-      state: z.string().regex(/^[a-z,]+$/).optional().describe("Comma-separated states, e.g. started,stopped"),
-      metadata: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/), z.string()).optional().describe("Only machines whose metadata has these key/values"),
+      state: matching(/^[a-z,]+$/, "states are lowercase names separated by commas")
+        .optional()
+        .describe("Comma-separated states, e.g. started,stopped"),
+      metadata: z
+        .record(matching(/^[A-Za-z0-9_.-]+$/, "metadata keys are letters, digits, _ . -"), z.string())
+        .optional()
+        .describe("Only machines whose metadata has these key/values"),
       include_deleted: z.boolean().optional().describe("Include destroyed machines"),
       limit: limit(1000),
       cursor,
@@ -61,7 +80,7 @@ export const machineTools = defineTools([
     input: z.object({
       app_name: appName,
       machine_id: machineId,
-      version: z.string().regex(/^[A-Za-z0-9]{1,64}$/).optional().describe("A past version id, to read its config"),
+      version: versionId.optional().describe("A past version id, to read its config"),
       include_leases: z.boolean().optional().describe("Include who holds a lease"),
     }),
     query: ["version", "include_leases"],
@@ -69,7 +88,8 @@ export const machineTools = defineTools([
   {
     name: "machines_create",
     title: "Create machine",
-    description: "Create a machine from a config (image required) and start it unless skip_launch. Copy a working machine's config when you can.",
+    description:
+      "Create a machine from a config (image required) and start it unless skip_launch. Copy a working machine's config when you can.",
     toolset: "core",
     access: "write",
     destructive: false,
@@ -77,20 +97,27 @@ export const machineTools = defineTools([
     path: "/apps/{app_name}/machines",
     input: z.object({
       app_name: appName,
-      config: machineConfig
-        .extend({ image: z.string().min(1).describe("Container image to run") })
-        .describe("Machine config (Fly's MachineConfig); image is required"),
-      name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/).optional().describe("Unique machine name; generated if omitted"),
+      config: newMachineConfig,
+      name: matching(/^[a-z0-9][a-z0-9-]{0,62}$/, "machine names are lowercase letters, digits and dashes")
+        .optional()
+        .describe("Unique machine name; generated if omitted"),
       region: region.optional().describe("Region code, e.g. iad; omit for any"),
       skip_launch: z.boolean().optional().describe("Create it stopped"),
-      lease_ttl: z.number().int().min(1).max(3600).optional().describe("Also take a lease for this many seconds; its nonce is in the result"),
+      lease_ttl: z
+        .number()
+        .int()
+        .min(1)
+        .max(3600)
+        .optional()
+        .describe("Also take a lease for this many seconds; its nonce is in the result"),
     }),
     body: ["config", "name", "region", "skip_launch", "lease_ttl"],
   },
   {
     name: "machines_update",
     title: "Update machine",
-    description: "Replace a machine's config (creates a new version and restarts it). Without merge the config REPLACES the old one; with merge: true only the given keys change (null removes a key).",
+    description:
+      "Replace a machine's config (creates a new version and restarts it). Without merge the config REPLACES the old one; with merge: true only the given keys change (null removes a key).",
     toolset: "core",
     access: "write",
     destructive: false,
@@ -101,7 +128,9 @@ export const machineTools = defineTools([
       machine_id: machineId,
       config: machineConfig,
       merge: z.boolean().optional().describe("Merge config into the current one instead of replacing it"),
-      current_version: z.string().regex(/^[A-Za-z0-9]{1,64}$/).optional().describe("Fail with 409 if the machine is no longer at this version"),
+      current_version: versionId
+        .optional()
+        .describe("Fail with 409 if the machine is no longer at this version"),
       skip_launch: z.boolean().optional().describe("Do not start it after the update"),
       lease_nonce: leaseNonce,
     }),

@@ -6,10 +6,10 @@ import type { ToolDef } from "./types.js";
 /** MCP hints come from the entry, never written by hand per tool. */
 export function annotationsOf(tool: ToolDef): ToolAnnotations {
   return {
-    title: tool.title,
     readOnlyHint: tool.access === "read",
     destructiveHint: tool.destructive !== false,
-    idempotentHint: tool.idempotent ?? (tool.method === "GET" || tool.method === "PUT" || tool.method === "DELETE"),
+    idempotentHint:
+      tool.idempotent ?? (tool.method === "GET" || tool.method === "PUT" || tool.method === "DELETE"),
     openWorldHint: true,
   };
 }
@@ -43,7 +43,8 @@ export function applyDefaults(
 
 const toStructured = (data: unknown): Record<string, unknown> | undefined => {
   if (data === undefined) return undefined;
-  if (typeof data === "object" && data !== null && !Array.isArray(data)) return data as Record<string, unknown>;
+  if (typeof data === "object" && data !== null && !Array.isArray(data))
+    return data as Record<string, unknown>;
   return { items: data };
 };
 

@@ -7,7 +7,8 @@ export const secretTools = defineTools([
   {
     name: "secrets_list",
     title: "List secrets",
-    description: "List an app's secret names and digests (never values). Machines see new secrets after an update or restart.",
+    description:
+      "List an app's secret names and digests (never values). Machines see new secrets after an update or restart.",
     toolset: "core",
     access: "read",
     destructive: false,
@@ -15,14 +16,18 @@ export const secretTools = defineTools([
     path: "/apps/{app_name}/secrets",
     input: z.object({
       app_name: appName,
-      show_secrets: z.boolean().optional().describe("Include values; only when the policy allows revealing secrets"),
+      show_secrets: z
+        .boolean()
+        .optional()
+        .describe("Include values; only when the policy allows revealing secrets"),
     }),
     query: ["show_secrets"],
   },
   {
     name: "secrets_set",
     title: "Set secrets",
-    description: "Set one or more app secrets in one new version; values are never echoed back. Update machines to pick them up.",
+    description:
+      "Set one or more app secrets in one new version; values are never echoed back. Update machines to pick them up.",
     toolset: "core",
     access: "write",
     destructive: false,

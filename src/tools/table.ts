@@ -6,7 +6,12 @@ const destructiveCell = (tool: ToolDef): string =>
 /** The README's tool table, generated so it cannot drift from the catalog. */
 export function toolsTable(tools: readonly ToolDef[]): string {
   const rows = tools.map(
-    (t) => `| \`${t.name}\` | ${t.toolset} | \`${t.method} /v1${t.path}\` | ${t.access} | ${destructiveCell(t)} |`,
+    (t) =>
+      `| \`${t.name}\` | ${t.toolset} | \`${t.method} /v1${t.path}\` | ${t.access} | ${destructiveCell(t)} |`,
   );
-  return ["| tool | toolset | method and path | access | destructive |", "|---|---|---|---|---|", ...rows].join("\n");
+  return [
+    "| tool | toolset | method and path | access | destructive |",
+    "|---|---|---|---|---|",
+    ...rows,
+  ].join("\n");
 }

@@ -5,7 +5,8 @@ export const tokenTools = defineTools([
   {
     name: "tokens_request_oidc",
     title: "Request OIDC token",
-    description: "Mint a short-lived OpenID Connect token (JWT) that a machine can present to a third party (AWS, GCP, Vault).",
+    description:
+      "Mint a short-lived OpenID Connect token (JWT) that a machine can present to a third party (AWS, GCP, Vault).",
     toolset: "core",
     access: "write",
     destructive: false,

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { appName, cursor, full, limit, region, volumeId } from "./fields.js";
+import { appName, cursor, full, limit, matching, region, volumeId } from "./fields.js";
 import { volumeList } from "./results.js";
 import { defineTools } from "./types.js";
 
@@ -33,7 +33,8 @@ export const volumeTools = defineTools([
   {
     name: "volumes_create",
     title: "Create volume",
-    description: "Create a volume pinned to one region; mount it with config.mounts on a machine in that region (one volume per machine).",
+    description:
+      "Create a volume pinned to one region; mount it with config.mounts on a machine in that region (one volume per machine).",
     toolset: "core",
     access: "write",
     destructive: false,
@@ -41,26 +42,38 @@ export const volumeTools = defineTools([
     path: "/apps/{app_name}/volumes",
     input: z.object({
       app_name: appName,
-      name: z.string().regex(/^[a-z0-9_]{1,30}$/, "volume names are lowercase letters, digits and underscores, up to 30").describe("Volume name"),
+      name: matching(
+        /^[a-z0-9_]{1,30}$/,
+        "volume names are lowercase letters, digits and underscores, up to 30",
+      ).describe("Volume name"),
       region: region.describe("Region the volume lives in"),
       size_gb: z.number().int().min(1).max(500).describe("Size in GB"),
       encrypted: z.boolean().optional().describe("Encrypt at rest (default true)"),
-      snapshot_id: z.string().regex(/^[A-Za-z0-9_]{1,64}$/).optional().describe("Restore from this snapshot"),
-      require_unique_zone: z.boolean().optional().describe("Place on a different host than the app's other volumes"),
+      snapshot_id: matching(/^[A-Za-z0-9_]{1,64}$/, "snapshot ids are letters, digits and _")
+        .optional()
+        .describe("Restore from this snapshot"),
+      require_unique_zone: z
+        .boolean()
+        .optional()
+        .describe("Place on a different host than the app's other volumes"),
     }),
     body: ["name", "region", "size_gb", "encrypted", "snapshot_id", "require_unique_zone"],
   },
   {
     name: "volumes_extend",
     title: "Extend volume",
-    description: "Grow a volume to size_gb (it can never shrink); the result says whether the machine needs a restart.",
+    description:
+      "Grow a volume to size_gb (it can never shrink); the result says whether the machine needs a restart.",
     toolset: "core",
     access: "write",
     destructive: false,
     idempotent: true,
     method: "PUT",
     path: "/apps/{app_name}/volumes/{volume_id}/extend",
-    input: z.object({ ...target, size_gb: z.number().int().min(1).max(500).describe("New size in GB, larger than now") }),
+    input: z.object({
+      ...target,
+      size_gb: z.number().int().min(1).max(500).describe("New size in GB, larger than now"),
+    }),
     body: ["size_gb"],
   },
   {
