@@ -5,7 +5,6 @@ import {
   duration,
   leaseNonce,
   machineId,
-  nonce,
   stopSignal,
   versionId,
 } from "./fields.js";

@@ -10,7 +10,6 @@ import {
   machineId,
   newMachineConfig,
   matching,
-  nonce,
   region,
   versionId,
 } from "./fields.js";
