@@ -2,7 +2,8 @@
 import { Command, Option } from "commander";
 import { type CliFlags, type Config, ConfigError, resolveConfig } from "./config.js";
 import { createLogger } from "./log.js";
-import { createRuntime } from "./runtime.js";
+import { hashKey } from "./policy/index.js";
+import { type Runtime, createRuntime } from "./runtime.js";
 import { startSandboxServer } from "./sandbox/index.js";
 import { serveStdio } from "./transport/stdio.js";
 import { VERSION } from "./version.js";
@@ -24,9 +25,15 @@ async function runServer(flags: CliFlags): Promise<void> {
   if (config.sandbox) {
     logger.warn("SANDBOX MODE: calls go to a local emulation of the Machines API, not to Fly.io; nothing is real");
   }
-  const runtime = createRuntime(config, logger);
+  let runtime: Runtime;
+  try {
+    runtime = await createRuntime(config, logger);
+  } catch (error) {
+    fail(error instanceof Error ? error.message : String(error));
+  }
   if (config.transport === "stdio") {
-    await serveStdio(runtime.serverFor());
+    await serveStdio(runtime.serverFor(runtime.localAccess));
+    await runtime.close();
     return;
   }
   fail("--transport http is not available in this build");
@@ -52,7 +59,10 @@ const program = new Command()
       "auto",
     ]),
   )
+  .option("--apps <list>", "limit the local agent to these apps (comma-separated)")
+  .option("--reveal-secrets", "let the local agent see secret values")
   .option("--policy <file>", "agent policy file (YAML or JSON)")
+  .option("--agent <name>", "under stdio, apply this agent's policy from --policy")
   .option("--audit-log <file>", "write the audit log here instead of stderr")
   .option("--host <host>", "HTTP bind address (default 127.0.0.1)")
   .option("--port <port>", "HTTP port (default 8080)")
@@ -61,6 +71,17 @@ const program = new Command()
   .option("--stateless", "HTTP without sessions, for several replicas")
   .option("--log-level <level>", "fatal, error, warn, info, debug, trace or silent")
   .action((flags: CliFlags) => runServer(flags));
+
+program
+  .command("hash-key")
+  .description("read an agent key on stdin and print its SHA-256 for key_sha256 in the policy file")
+  .action(async () => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    const key = Buffer.concat(chunks).toString("utf8");
+    if (!key.trim()) fail("hash-key: no key on stdin (try: printf %s \"$KEY\" | fly-machines-mcp hash-key)");
+    process.stdout.write(`${hashKey(key)}\n`);
+  });
 
 program
   .command("sandbox")

@@ -22,6 +22,9 @@ export const ConfigSchema = z
     destructive: z.enum(["deny", "confirm", "allow"]),
     tokenScope: z.enum(["readonly", "machine-exec", "deploy", "org", "auto"]),
     policyFile: z.string().optional(),
+    agent: z.string().min(1).optional(),
+    apps: z.array(appName).optional(),
+    revealSecrets: z.boolean(),
     auditLog: z.string().optional(),
     host: z.string().min(1),
     port: z.number().int().min(0).max(65535),
@@ -37,6 +40,9 @@ export const ConfigSchema = z
         path: ["token"],
         message: "FLY_API_TOKEN is not set; set it to a Fly token (fly tokens create ...) or pass --sandbox to try without an account",
       });
+    }
+    if (c.agent && !c.policyFile) {
+      ctx.addIssue({ code: "custom", path: ["agent"], message: "--agent picks an agent from --policy FILE; give the file too" });
     }
     if (c.tokenScope === "deploy" && !c.app) {
       ctx.addIssue({ code: "custom", path: ["app"], message: "--token-scope deploy needs --app NAME (the app the token is limited to)" });
@@ -55,6 +61,9 @@ export interface CliFlags {
   destructive?: string;
   tokenScope?: string;
   policy?: string;
+  agent?: string;
+  apps?: string;
+  revealSecrets?: boolean;
   auditLog?: string;
   host?: string;
   port?: string;
@@ -77,6 +86,8 @@ const FLAG_NAMES: Record<string, string> = {
   destructive: "--destructive",
   transport: "--transport",
   logLevel: "--log-level / LOG_LEVEL",
+  apps: "--apps",
+  agent: "--agent",
 };
 
 export class ConfigError extends Error {
@@ -97,6 +108,9 @@ export function resolveConfig(flags: CliFlags, env: NodeJS.ProcessEnv): Config {
     destructive: flags.destructive ?? "confirm",
     tokenScope: flags.tokenScope ?? env.FLY_TOKEN_SCOPE ?? "auto",
     policyFile: flags.policy,
+    agent: flags.agent,
+    apps: csv(flags.apps),
+    revealSecrets: flags.revealSecrets ?? false,
     auditLog: flags.auditLog,
     host: flags.host ?? "127.0.0.1",
     port: flags.port === undefined ? 8080 : Number(flags.port),

@@ -1,37 +1,104 @@
 import type { Logger } from "pino";
 import type { Config } from "./config.js";
 import { type FlyClient, createFlyClient } from "./fly/client.js";
+import {
+  type AgentPolicy,
+  type AuditLog,
+  type PolicyFile,
+  createAccessControl,
+  createAuditLog,
+  detectScope,
+  loadPolicyFile,
+  policyFromFlags,
+} from "./policy/index.js";
+import type { TokenScope } from "./policy/scopes.js";
 import { createSandbox } from "./sandbox/index.js";
-import { type AccessControl, type AuditSink, createServer } from "./server.js";
-import { selectTools } from "./tools/index.js";
+import { type AccessControl, createServer } from "./server.js";
+import { allTools, selectTools } from "./tools/index.js";
 import type { ToolDef } from "./tools/types.js";
 import { USER_AGENT } from "./version.js";
 
 export const SANDBOX_URL = "http://sandbox.local";
 export const SANDBOX_TOKEN = "sandbox";
 
-/** Everything a transport needs to build an MCP server per client. */
+/** Everything a transport needs to build an MCP server per agent. */
 export interface Runtime {
   fly: FlyClient;
   tools: ToolDef[];
   defaults: Record<string, string | undefined>;
-  audit?: AuditSink;
+  audit: AuditLog;
   logger: Logger;
-  serverFor(access?: AccessControl): ReturnType<typeof createServer>;
+  scope: { scope: TokenScope; scopeApp?: string; summary: string };
+  /** The agents of --policy, if given. */
+  policyFile?: PolicyFile;
+  /** The local (stdio) agent: --agent from the policy file, or the --access/--destructive flags. */
+  localAccess: AccessControl;
+  accessFor(policy: AgentPolicy): AccessControl;
+  serverFor(access: AccessControl): ReturnType<typeof createServer>;
+  close(): Promise<void>;
 }
 
-export function createRuntime(config: Config, logger: Logger): Runtime {
-  const fly = config.sandbox
-    ? createFlyClient({ baseUrl: SANDBOX_URL, token: SANDBOX_TOKEN, fetch: createSandbox().fetch, userAgent: USER_AGENT })
-    : createFlyClient({ baseUrl: config.apiHostname, token: config.token, userAgent: USER_AGENT });
+/** In sandbox mode a token named after the sandbox's conventions (e.g. sandbox-readonly) picks the scope to emulate. */
+const sandboxToken = (env: NodeJS.ProcessEnv): string =>
+  env.FLY_API_TOKEN?.startsWith("sandbox") ? env.FLY_API_TOKEN : SANDBOX_TOKEN;
+
+function flyClientFor(config: Config): { fly: FlyClient; token: string } {
+  if (config.sandbox) {
+    const token = sandboxToken(process.env);
+    const fly = createFlyClient({ baseUrl: SANDBOX_URL, token, fetch: createSandbox().fetch, userAgent: USER_AGENT });
+    return { fly, token };
+  }
+  const token = config.token!;
+  return { fly: createFlyClient({ baseUrl: config.apiHostname, token, userAgent: USER_AGENT }), token };
+}
+
+async function tokenScope(config: Config, fly: FlyClient, token: string): Promise<Runtime["scope"]> {
+  if (config.tokenScope !== "auto") {
+    const summary = `token scope ${config.tokenScope} (declared)${config.app ? ` for app ${config.app}` : ""}`;
+    return { scope: config.tokenScope, scopeApp: config.app, summary };
+  }
+  const found = await detectScope(fly, { app: config.app, token });
+  return { scope: found.scope, scopeApp: found.scopeApp, summary: found.summary };
+}
+
+export async function createRuntime(config: Config, logger: Logger): Promise<Runtime> {
+  const { fly, token } = flyClientFor(config);
   const tools = selectTools(config.toolsets.includes("all") ? "all" : config.toolsets);
+  const knownTools = allTools.map((t) => t.name);
+  const policyFile = config.policyFile ? await loadPolicyFile(config.policyFile, { knownTools }) : undefined;
+  const scope = await tokenScope(config, fly, token);
+  logger.info(scope.summary);
+
   const defaults = { app_name: config.app, org_slug: config.org ?? (config.sandbox ? "personal" : undefined) };
-  const runtime: Runtime = {
+  const audit = createAuditLog({ destination: config.auditLog ?? process.stderr, secrets: [token] });
+  const accessFor = (policy: AgentPolicy): AccessControl =>
+    createAccessControl({ scope: scope.scope, scopeApp: scope.scopeApp, policy });
+
+  let localPolicy: AgentPolicy;
+  if (config.agent) {
+    const agent = policyFile?.agents[config.agent];
+    if (!agent) throw new Error(`--agent ${config.agent}: no such agent in ${config.policyFile}`);
+    localPolicy = agent;
+  } else {
+    localPolicy = policyFromFlags({
+      access: config.access,
+      destructive: config.destructive,
+      apps: config.apps,
+      revealSecrets: config.revealSecrets,
+    });
+  }
+
+  return {
     fly,
     tools,
     defaults,
+    audit,
     logger,
-    serverFor: (access) => createServer({ tools, fly, defaults, access, audit: runtime.audit, logger }),
+    scope,
+    policyFile,
+    localAccess: accessFor(localPolicy),
+    accessFor,
+    serverFor: (access) => createServer({ tools, fly, defaults, access, audit, logger }),
+    close: () => audit.close(),
   };
-  return runtime;
 }

@@ -1,5 +1,12 @@
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { ListToolsRequestSchema, type CallToolResult, type Tool } from "@modelcontextprotocol/sdk/types.js";
+import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
+import {
+  ListToolsRequestSchema,
+  type CallToolResult,
+  type ServerNotification,
+  type ServerRequest,
+  type Tool,
+} from "@modelcontextprotocol/sdk/types.js";
 import type { Logger } from "pino";
 import type { FlyClient } from "./fly/client.js";
 import { FlyApiError, describeFlyError } from "./fly/errors.js";
@@ -30,7 +37,8 @@ export interface AccessControl {
   confirm?(server: McpServer, message: string): Promise<{ confirmed: boolean; reason: string }>;
   /** Whether secret values may reach the agent. */
   revealSecrets: boolean;
-  redactSecrets(data: unknown): unknown;
+  /** Hides secret values in the results of tools that can return them. */
+  redactSecrets(data: unknown, tool: ToolDef): unknown;
 }
 
 export interface AuditEntry {
@@ -82,13 +90,24 @@ async function execute(
   args: ToolArgs,
   opts: ServerOptions,
   access: AccessControl,
-  signal: AbortSignal | undefined,
+  extra: RequestHandlerExtra<ServerRequest, ServerNotification>,
 ): Promise<{ result: CallToolResult; status?: number | string; requestId?: string }> {
+  const signal = extra.signal;
+  // Queueing, retry backoff and long waits become progress notifications when the client asked for them.
+  const progressToken = extra._meta?.progressToken;
+  let progress = 0;
+  const onProgress =
+    progressToken === undefined
+      ? undefined
+      : (message: string) =>
+          void extra
+            .sendNotification({ method: "notifications/progress", params: { progressToken, progress: ++progress, message } })
+            .catch(() => {});
   try {
     const prepared = tool.prepare ? await tool.prepare(args, { fly: opts.fly, signal }) : args;
-    const res = await opts.fly.request({ ...buildRequest(tool, prepared), signal });
+    const res = await opts.fly.request({ ...buildRequest(tool, prepared), signal, onProgress });
     let data = tool.shape ? tool.shape(res, prepared) : res.data;
-    if (!access.revealSecrets) data = access.redactSecrets(data);
+    if (!access.revealSecrets) data = access.redactSecrets(data, tool);
     return { result: successResult(tool, data), status: res.status, requestId: res.requestId };
   } catch (error) {
     if (error instanceof PathArgumentError) return { result: errorResult(error.message), status: "invalid_input" };
@@ -134,8 +153,8 @@ function describeTool(tool: ToolDef, defaults: ArgDefaults): Tool {
   return entry;
 }
 
-function denial(tool: ToolDef, reason: string, fix: string): CallToolResult {
-  return errorResult(`Denied by policy: ${tool.name} ${reason}.\nTo allow it: ${fix}.`);
+function denial(reason: string, fix: string): CallToolResult {
+  return errorResult(`Denied by policy: ${reason}.\nTo allow it: ${fix}.`);
 }
 
 /** Builds the MCP server: every catalog entry becomes a tool behind the gate, the audit log and the Fly client. */
@@ -166,7 +185,7 @@ export function createServer(opts: ServerOptions): McpServer {
         const decision = access.decide(tool, args);
         if (decision.kind === "deny") {
           audit({ decision: "deny", reason: decision.reason });
-          return denial(tool, decision.reason, decision.fix);
+          return denial(decision.reason, decision.fix);
         }
         let verdict = "allow";
         if (decision.kind === "confirm") {
@@ -179,7 +198,7 @@ export function createServer(opts: ServerOptions): McpServer {
           }
           verdict = "confirm-accepted";
         }
-        const outcome = await execute(tool, args, opts, access, extra.signal);
+        const outcome = await execute(tool, args, opts, access, extra);
         audit({ decision: verdict, status: outcome.status, requestId: outcome.requestId });
         return outcome.result;
       },

@@ -1,0 +1,37 @@
+import type { ToolArgs, ToolDef } from "../tools/types.js";
+import type { AgentPolicy } from "./agent-policy.js";
+import { askConfirmation, type Confirmation, type ElicitingServer } from "./confirm.js";
+import { type Decision, decide, isListed } from "./gate.js";
+import type { PolicyTool, TokenScope } from "./scopes.js";
+import { redactSecretValues } from "./secrets.js";
+
+/** Tools whose results can carry secret values. */
+export const isSecretsTool = (tool: Pick<ToolDef, "path">): boolean =>
+  /\/secret(?:s|keys)(?:\/|$)/.test(tool.path);
+
+/** One agent's gate, bound to the token scope: the shape the server's registration wrapper calls. */
+export interface PolicyAccess {
+  agent: string;
+  isListed(tool: PolicyTool): boolean;
+  decide(tool: PolicyTool, args: ToolArgs): Decision;
+  confirm(server: ElicitingServer | { server: ElicitingServer }, message: string): Promise<Confirmation>;
+  revealSecrets: boolean;
+  /** Hides secret values; with `tool`, only results of secrets tools are touched. */
+  redactSecrets(data: unknown, tool?: Pick<ToolDef, "path">): unknown;
+}
+
+export function createAccessControl(opts: {
+  scope: TokenScope;
+  scopeApp?: string;
+  policy: AgentPolicy;
+}): PolicyAccess {
+  const { scope, scopeApp, policy } = opts;
+  return {
+    agent: policy.name,
+    isListed: (tool) => isListed({ scope, scopeApp, policy, tool }),
+    decide: (tool, args) => decide({ scope, scopeApp, policy, tool, args }),
+    confirm: (server, message) => askConfirmation(server, message),
+    revealSecrets: policy.reveal_secrets === true,
+    redactSecrets: (data, tool) => (tool && !isSecretsTool(tool) ? data : redactSecretValues(data)),
+  };
+}

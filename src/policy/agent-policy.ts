@@ -1,0 +1,363 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+import type { AccessClass } from "../tools/types.js";
+
+export type DestructiveMode = "deny" | "confirm" | "allow";
+
+export const ACCESS_CLASSES: readonly AccessClass[] = ["read", "write", "exec", "admin"];
+
+/** What one agent may do. The token scope caps it further. */
+export interface AgentPolicy {
+  name: string;
+  access: AccessClass[];
+  /** `"*"`: every app the token reaches. */
+  apps: "*" | string[];
+  destructive: DestructiveMode;
+  /** `allow` restricts to the listed tools (it grants nothing beyond `access`); `deny` always wins. */
+  tools?: { allow?: string[]; deny?: string[] };
+  reveal_secrets?: boolean;
+  /** SHA-256 hex of the agent's bearer key; see {@link hashKey}. */
+  key_sha256?: string;
+  /** Where the policy came from, so denials can name the setting to change. */
+  source?: "flags" | "file";
+}
+
+export interface PolicyFile {
+  /** Path it was loaded from, for messages. */
+  path: string;
+  agents: Record<string, AgentPolicy>;
+}
+
+export interface PolicyIssue {
+  /** Location inside the file, e.g. `agents.ci-deployer.access[1]`; empty for the whole file. */
+  at: string;
+  message: string;
+}
+
+/** A policy file that cannot be used; `message` names the file, where in it, and the fix. */
+export class PolicyFileError extends Error {
+  override readonly name = "PolicyFileError";
+  constructor(
+    readonly file: string,
+    readonly issues: readonly PolicyIssue[],
+  ) {
+    super(formatIssues(file, issues));
+  }
+}
+
+function formatIssues(file: string, issues: readonly PolicyIssue[]): string {
+  const line = (i: PolicyIssue) => (i.at ? `${i.at}: ${i.message}` : i.message);
+  if (issues.length === 1) return `policy file ${file}: ${line(issues[0]!)}`;
+  return `policy file ${file} has ${issues.length} problems:\n${issues.map((i) => `  - ${line(i)}`).join("\n")}`;
+}
+
+const KEY_HASH_HELP =
+  "must be the SHA-256 of the agent key as 64 lowercase hex characters " +
+  '(e.g. `printf %s "$KEY" | sha256sum`), never the key itself';
+
+const APPS_HELP = 'must be "*" (every app) or a non-empty list of app names, e.g. [my-app]';
+
+const AGENT_FIELDS = ["key_sha256", "access", "apps", "destructive", "tools", "reveal_secrets"] as const;
+
+const agentSchema = z.strictObject(
+  {
+    key_sha256: z
+      .string({ error: KEY_HASH_HELP })
+      .regex(/^[0-9a-f]{64}$/, { error: KEY_HASH_HELP })
+      .optional(),
+    access: z
+      .array(z.enum(ACCESS_CLASSES as [AccessClass, ...AccessClass[]]), {
+        error: "must be a list, e.g. [read, write]",
+      })
+      .min(1, { error: `must list at least one of ${ACCESS_CLASSES.join(", ")}` })
+      .optional(),
+    apps: z
+      .union(
+        [
+          z.literal("*"),
+          z.array(z.string().min(1, { error: "app names cannot be empty" })).min(1, { error: APPS_HELP }),
+        ],
+        {
+          error: APPS_HELP,
+        },
+      )
+      .optional(),
+    destructive: z.enum(["deny", "confirm", "allow"]).optional(),
+    tools: z
+      .strictObject(
+        {
+          allow: z.array(z.string().min(1), { error: "must be a list of tool names" }).optional(),
+          deny: z.array(z.string().min(1), { error: "must be a list of tool names" }).optional(),
+        },
+        { error: "must be a mapping with allow and/or deny lists, e.g. { deny: [secrets_delete] }" },
+      )
+      .optional(),
+    reveal_secrets: z.boolean({ error: "must be true or false" }).optional(),
+  },
+  { error: "must be a mapping of policy fields, e.g. { access: [read], apps: [my-app] }" },
+);
+
+const fileSchema = z.strictObject({
+  agents: z.record(z.string().min(1), agentSchema, {
+    error: "must be a mapping of agent names to policies, e.g. agents: { ci-deployer: { access: [read] } }",
+  }),
+});
+
+type Path = readonly PropertyKey[];
+
+/** `agents.ci-deployer.access[1]`; names that are not plain words are quoted. */
+export function formatPath(path: Path): string {
+  let out = "";
+  for (const part of path) {
+    if (typeof part === "number") out += `[${part}]`;
+    else if (/^[A-Za-z0-9_-]+$/.test(String(part))) out += out ? `.${String(part)}` : String(part);
+    else out += `[${JSON.stringify(String(part))}]`;
+  }
+  return out;
+}
+
+function valueAt(root: unknown, path: Path): unknown {
+  let cur = root;
+  for (const part of path) {
+    if (cur === null || typeof cur !== "object") return undefined;
+    cur = (cur as Record<PropertyKey, unknown>)[part];
+  }
+  return cur;
+}
+
+function shown(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+function issueFor(issue: z.core.$ZodIssue, root: unknown): PolicyIssue {
+  const path = issue.path;
+  const last = path[path.length - 1];
+  if (issue.code === "unrecognized_keys") {
+    const allowed = path.length === 0 ? ["agents"] : last === "tools" ? ["allow", "deny"] : [...AGENT_FIELDS];
+    const keys = issue.keys;
+    return {
+      at: formatPath([...path, keys[0]!]),
+      message:
+        `unknown field${keys.length > 1 ? `s ${keys.map((k) => `"${k}"`).join(", ")}` : ` "${keys[0]}"`}; ` +
+        `allowed fields here: ${allowed.join(", ")}`,
+    };
+  }
+  const got = valueAt(root, path);
+  if (issue.code === "invalid_value" && last !== undefined && path.includes("access")) {
+    return {
+      at: formatPath(path),
+      message: `got ${shown(got)}; must be one of ${ACCESS_CLASSES.join(", ")}`,
+    };
+  }
+  if (issue.code === "invalid_value" && last === "destructive") {
+    return { at: formatPath(path), message: `got ${shown(got)}; must be one of deny, confirm, allow` };
+  }
+  if (issue.code === "invalid_type" && got === undefined && path.length === 1 && last === "agents") {
+    return { at: "agents", message: "is missing; the file must have a top-level `agents:` mapping" };
+  }
+  // The key hash field may hold a pasted raw key, so its value is never echoed.
+  const echo = got !== undefined && last !== "key_sha256" && issue.code !== "too_small";
+  return { at: formatPath(path), message: echo ? `got ${shown(got)}; ${issue.message}` : issue.message };
+}
+
+function withDefaults(name: string, raw: z.infer<typeof agentSchema>): AgentPolicy {
+  const policy: AgentPolicy = {
+    name,
+    access: raw.access ? [...new Set(raw.access)] : ["read"],
+    apps: raw.apps === undefined || raw.apps === "*" ? "*" : [...new Set(raw.apps)],
+    destructive: raw.destructive ?? "confirm",
+    source: "file",
+  };
+  if (raw.tools) policy.tools = { ...raw.tools };
+  if (raw.reveal_secrets !== undefined) policy.reveal_secrets = raw.reveal_secrets;
+  if (raw.key_sha256 !== undefined) policy.key_sha256 = raw.key_sha256;
+  return policy;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
+
+function closest(name: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Math.max(3, Math.floor(name.length / 3)) + 1;
+  for (const candidate of known) {
+    const d = editDistance(name, candidate);
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+/** Issues for tool names in allow/deny lists that no tool has (a typo there would silently do nothing). */
+export function unknownToolIssues(
+  file: Pick<PolicyFile, "agents">,
+  knownTools: readonly string[],
+): PolicyIssue[] {
+  const known = new Set(knownTools);
+  const issues: PolicyIssue[] = [];
+  for (const [agent, policy] of Object.entries(file.agents)) {
+    for (const list of ["allow", "deny"] as const) {
+      (policy.tools?.[list] ?? []).forEach((tool, i) => {
+        if (known.has(tool)) return;
+        const guess = closest(tool, knownTools);
+        issues.push({
+          at: formatPath(["agents", agent, "tools", list, i]),
+          message: `unknown tool ${JSON.stringify(tool)}; ${guess ? `did you mean "${guess}"? ` : ""}tool names are listed by tools/list`,
+        });
+      });
+    }
+  }
+  return issues;
+}
+
+/** Throws a PolicyFileError when allow/deny lists name tools that do not exist. */
+export function checkToolNames(file: PolicyFile, knownTools: readonly string[]): void {
+  const issues = unknownToolIssues(file, knownTools);
+  if (issues.length > 0) throw new PolicyFileError(file.path, issues);
+}
+
+function duplicateKeyIssues(agents: Record<string, AgentPolicy>): PolicyIssue[] {
+  const seen = new Map<string, string>();
+  const issues: PolicyIssue[] = [];
+  for (const [name, policy] of Object.entries(agents)) {
+    if (!policy.key_sha256) continue;
+    const other = seen.get(policy.key_sha256);
+    if (other !== undefined) {
+      issues.push({
+        at: formatPath(["agents", name, "key_sha256"]),
+        message: `same key hash as agents.${other}; give each agent its own key`,
+      });
+    } else seen.set(policy.key_sha256, name);
+  }
+  return issues;
+}
+
+/** Parses policy text (YAML, or JSON which is YAML too). `file` names the source in errors. */
+export function parsePolicy(
+  text: string,
+  file: string,
+  options: { knownTools?: readonly string[] } = {},
+): PolicyFile {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (error) {
+    const detail = error instanceof Error ? error.message.split("\n")[0] : String(error);
+    throw new PolicyFileError(file, [
+      { at: "", message: `is not valid YAML or JSON: ${detail}; fix the syntax at that line` },
+    ]);
+  }
+  if (raw === null || raw === undefined) {
+    throw new PolicyFileError(file, [
+      {
+        at: "",
+        message: "is empty; it needs an `agents:` mapping, e.g. agents: { my-agent: { access: [read] } }",
+      },
+    ]);
+  }
+  const parsed = fileSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new PolicyFileError(
+      file,
+      parsed.error.issues.map((issue) => issueFor(issue, raw)),
+    );
+  }
+  const agents: Record<string, AgentPolicy> = {};
+  for (const [name, agent] of Object.entries(parsed.data.agents)) agents[name] = withDefaults(name, agent);
+  const policyFile: PolicyFile = { path: file, agents };
+  const issues = [
+    ...duplicateKeyIssues(agents),
+    ...(options.knownTools ? unknownToolIssues(policyFile, options.knownTools) : []),
+  ];
+  if (issues.length > 0) throw new PolicyFileError(file, issues);
+  return policyFile;
+}
+
+/** Reads and validates a policy file; every problem is a PolicyFileError naming file, place and fix. */
+export async function loadPolicyFile(
+  path: string,
+  options: { knownTools?: readonly string[] } = {},
+): Promise<PolicyFile> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why =
+      code === "ENOENT" ? "does not exist" : code === "EACCES" ? "is not readable" : "cannot be read";
+    throw new PolicyFileError(path, [
+      { at: "", message: `${why} (${code ?? String(error)}); check the --policy path` },
+    ]);
+  }
+  return parsePolicy(text, path, options);
+}
+
+export interface PolicyFlags {
+  /** `write` implies read; `all` is read, write and exec. */
+  access?: "read" | "write" | "all";
+  destructive?: DestructiveMode;
+  /** Apps the agent is pinned to; omitted or empty means every app. */
+  apps?: readonly string[];
+  revealSecrets?: boolean;
+  name?: string;
+}
+
+const FLAG_ACCESS: Record<NonNullable<PolicyFlags["access"]>, AccessClass[]> = {
+  read: ["read"],
+  write: ["read", "write"],
+  all: ["read", "write", "exec"],
+};
+
+/** The policy of the local stdio agent, from command-line flags. Defaults: read only, confirm destructive. */
+export function policyFromFlags(flags: PolicyFlags = {}): AgentPolicy {
+  const apps = flags.apps?.filter((a) => a !== "*" && a !== "") ?? [];
+  const policy: AgentPolicy = {
+    name: flags.name ?? "local",
+    access: [...FLAG_ACCESS[flags.access ?? "read"]],
+    apps: apps.length > 0 && !flags.apps?.includes("*") ? [...new Set(apps)] : "*",
+    destructive: flags.destructive ?? "confirm",
+    source: "flags",
+  };
+  if (flags.revealSecrets) policy.reveal_secrets = true;
+  return policy;
+}
+
+/**
+ * Hex SHA-256 of an agent key: the UTF-8 bytes of the key after `String.prototype.trim()` (leading
+ * and trailing whitespace and line breaks removed, so a key read from a file with a trailing newline
+ * hashes the same). Equivalent to `printf %s "$KEY" | sha256sum` for a key without surrounding spaces.
+ */
+export function hashKey(key: string): string {
+  return createHash("sha256").update(key.trim(), "utf8").digest("hex");
+}
+
+/** The agent whose key hash matches the presented bearer key, compared in constant time. */
+export function findAgentByKey(
+  file: Pick<PolicyFile, "agents">,
+  presentedKey: string,
+): { name: string; policy: AgentPolicy } | undefined {
+  if (presentedKey.trim() === "") return undefined;
+  const presented = Buffer.from(hashKey(presentedKey), "hex");
+  let found: { name: string; policy: AgentPolicy } | undefined;
+  // Every agent is compared, so the time taken does not reveal which one matched.
+  for (const [name, policy] of Object.entries(file.agents)) {
+    if (!policy.key_sha256 || !/^[0-9a-f]{64}$/.test(policy.key_sha256)) continue;
+    const stored = Buffer.from(policy.key_sha256, "hex");
+    if (timingSafeEqual(stored, presented) && !found) found = { name, policy };
+  }
+  return found;
+}

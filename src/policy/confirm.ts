@@ -1,0 +1,74 @@
+import type { RequestOptions } from "@modelcontextprotocol/sdk/shared/protocol.js";
+import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
+
+/** The part of the SDK Server that confirmation uses; an McpServer (which wraps one) is accepted too. */
+export type ElicitingServer = Pick<Server, "getClientCapabilities" | "elicitInput">;
+
+export interface Confirmation {
+  confirmed: boolean;
+  reason: string;
+}
+
+const HOW_TO_ALLOW =
+  "use an MCP client that supports elicitation so a human can confirm it, or allow destructive calls " +
+  "without asking (--destructive allow, or destructive: allow for the agent in the policy file)";
+
+function supportsForm(server: ElicitingServer): boolean {
+  const elicitation = server.getClientCapabilities()?.elicitation as Record<string, unknown> | undefined;
+  if (!elicitation) return false;
+  // An empty object is the pre-2025-11 way of saying "form".
+  return elicitation.form !== undefined || Object.keys(elicitation).length === 0;
+}
+
+/**
+ * Asks the human behind the client to confirm a destructive call via form elicitation. Confirmed
+ * only when they accept with confirm: true; everything else (no support, decline, cancel, a
+ * failed request) is a refusal with a reason the agent can relay.
+ */
+export async function askConfirmation(
+  target: ElicitingServer | { server: ElicitingServer },
+  message: string,
+  options?: RequestOptions,
+): Promise<Confirmation> {
+  const server = "server" in target ? target.server : target;
+  if (!supportsForm(server)) {
+    return {
+      confirmed: false,
+      reason: `The client cannot ask for confirmation; to run it, ${HOW_TO_ALLOW}.`,
+    };
+  }
+  let result: Awaited<ReturnType<Server["elicitInput"]>>;
+  try {
+    result = await server.elicitInput(
+      {
+        mode: "form",
+        message,
+        requestedSchema: {
+          type: "object",
+          properties: {
+            confirm: {
+              type: "boolean",
+              title: "Confirm",
+              description: "Check to let the agent go ahead with this destructive action",
+            },
+          },
+          required: ["confirm"],
+        },
+      },
+      options,
+    );
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    return { confirmed: false, reason: `Asking for confirmation failed (${why}); nothing was done.` };
+  }
+  if (result.action === "accept" && result.content?.confirm === true) {
+    return { confirmed: true, reason: "confirmed by the user" };
+  }
+  if (result.action === "accept") {
+    return { confirmed: false, reason: "The user did not tick Confirm; nothing was done." };
+  }
+  if (result.action === "decline") {
+    return { confirmed: false, reason: "The user declined; nothing was done. Do not retry unless they ask." };
+  }
+  return { confirmed: false, reason: "The user dismissed the confirmation; nothing was done." };
+}

@@ -1,0 +1,206 @@
+import type { AccessClass, ToolArgs } from "../tools/types.js";
+import type { AgentPolicy } from "./agent-policy.js";
+import {
+  appField,
+  hasAppField,
+  isAppScoped,
+  type PolicyTool,
+  scopeAppDenial,
+  scopeCapDenial,
+  type TokenScope,
+  targetApp,
+} from "./scopes.js";
+
+export type Decision =
+  | { kind: "allow" }
+  | { kind: "deny"; reason: string; fix: string }
+  | { kind: "confirm"; message: string };
+
+export interface GateInput {
+  scope: TokenScope;
+  /** The one app a deploy or machine-exec token reaches. */
+  scopeApp?: string;
+  policy: AgentPolicy;
+  tool: PolicyTool;
+  /** Arguments after defaults are applied, so the target app is known. */
+  args: ToolArgs;
+}
+
+const ALLOW: Decision = { kind: "allow" };
+
+const deny = (reason: string, fix: string): Decision => ({ kind: "deny", reason, fix });
+
+/** `start the server with ...` for the flags policy, `... agents.<name>...` for a policy file. */
+function fixFor(policy: AgentPolicy, flag: string, fileSetting: string): string {
+  const file = `${fileSetting} in the policy file`;
+  if (policy.source === "flags") return `start the server with ${flag}`;
+  if (policy.source === "file") return file;
+  return `start the server with ${flag}, or ${file}`;
+}
+
+const agentRef = (policy: AgentPolicy) => `agents.${policy.name}`;
+
+function listDenial(policy: AgentPolicy, tool: string): Decision | undefined {
+  if (policy.tools?.deny?.includes(tool)) {
+    return deny(
+      `${tool} is in the deny list of agent ${policy.name}`,
+      `remove "${tool}" from ${agentRef(policy)}.tools.deny in the policy file`,
+    );
+  }
+  const allow = policy.tools?.allow;
+  if (allow && !allow.includes(tool)) {
+    return deny(
+      `${tool} is not in the allow list of agent ${policy.name}`,
+      `add "${tool}" to ${agentRef(policy)}.tools.allow in the policy file`,
+    );
+  }
+  return undefined;
+}
+
+const FLAG_FOR_CLASS: Record<AccessClass, string | undefined> = {
+  read: "--access read",
+  write: "--access write",
+  exec: "--access all",
+  admin: undefined,
+};
+
+function accessDenial(policy: AgentPolicy, tool: PolicyTool): Decision | undefined {
+  if (policy.access.includes(tool.access)) return undefined;
+  const file = `add "${tool.access}" to ${agentRef(policy)}.access`;
+  const flag = FLAG_FOR_CLASS[tool.access];
+  const fix = flag === undefined ? `admin tools need a policy file: ${file}` : fixFor(policy, flag, file);
+  return deny(`agent ${policy.name} does not have ${tool.access} access, which ${tool.name} needs`, fix);
+}
+
+const pinned = (policy: AgentPolicy): string[] | undefined => (policy.apps === "*" ? undefined : policy.apps);
+
+/** Tools that name no app are denied under pinning: they would reach apps outside the list. */
+function unpinnableDenial(policy: AgentPolicy, tool: PolicyTool): Decision {
+  const apps = pinned(policy) ?? [];
+  return deny(
+    `${tool.name} does not target a single app and agent ${policy.name} is limited to ${apps.join(", ")}`,
+    fixFor(policy, "no --apps restriction", `set ${agentRef(policy)}.apps to "*"`),
+  );
+}
+
+function appDenial(policy: AgentPolicy, tool: PolicyTool, args: ToolArgs): Decision | undefined {
+  const apps = pinned(policy);
+  if (!apps) return undefined;
+  if (!hasAppField(tool)) return unpinnableDenial(policy, tool);
+  const app = targetApp(tool, args);
+  if (app === undefined) {
+    return deny(
+      `${tool.name} was called without ${appField(tool)} and agent ${policy.name} is limited to ${apps.join(", ")}`,
+      `pass ${appField(tool)}, one of ${apps.join(", ")}`,
+    );
+  }
+  if (apps.includes(app)) return undefined;
+  return deny(
+    `agent ${policy.name} is limited to ${apps.join(", ")}, not ${app}`,
+    fixFor(policy, `--apps including ${app}`, `add "${app}" to ${agentRef(policy)}.apps`),
+  );
+}
+
+function secretsDenial(policy: AgentPolicy, tool: PolicyTool, args: ToolArgs): Decision | undefined {
+  if (args.show_secrets !== true || policy.reveal_secrets === true) return undefined;
+  return deny(
+    `agent ${policy.name} may not see secret values (show_secrets) in ${tool.name}`,
+    `call it without show_secrets, or ${fixFor(policy, "--reveal-secrets", `set ${agentRef(policy)}.reveal_secrets: true`)}`,
+  );
+}
+
+/** Whether this call destroys something; a throwing predicate counts as destructive. */
+export function isDestructive(tool: Pick<PolicyTool, "destructive">, args: ToolArgs): boolean {
+  if (typeof tool.destructive !== "function") return tool.destructive;
+  try {
+    return tool.destructive(args) === true;
+  } catch {
+    return true;
+  }
+}
+
+const RESOURCE_FIELDS: ReadonlyArray<readonly [field: string, label: string]> = [
+  ["machine_id", "machine"],
+  ["volume_id", "volume"],
+  ["snapshot_id", "snapshot"],
+  ["secret_name", "secret"],
+  ["secret_label", "secret"],
+  ["hostname", "certificate"],
+];
+
+/** The id of the machine, volume or secret a call acts on, e.g. `machine 148e1234`. */
+export function resourceOf(args: ToolArgs): string | undefined {
+  for (const [field, label] of RESOURCE_FIELDS) {
+    const value = args[field];
+    if (typeof value === "string" && value !== "") return `${label} ${value}`;
+  }
+  return undefined;
+}
+
+/** One line naming what a destructive call destroys: tool, app, resource and the options that make it so. */
+export function describeDestruction(tool: PolicyTool, args: ToolArgs): string {
+  const app = targetApp(tool, args);
+  const resource = resourceOf(args);
+  const target = [resource, app ? `app ${app}` : undefined].filter(Boolean).join(" in ");
+  const options: string[] = [];
+  if (typeof args.signal === "string") options.push(`signal ${args.signal}`);
+  if (args.force === true) options.push("force: kill it if running");
+  const extra = options.length > 0 ? ` (${options.join(", ")})` : "";
+  return `${tool.name} (${tool.title}) on ${target || "no named target"}${extra}`;
+}
+
+function destructiveDecision(policy: AgentPolicy, tool: PolicyTool, args: ToolArgs): Decision {
+  if (!isDestructive(tool, args)) return ALLOW;
+  const what = describeDestruction(tool, args);
+  switch (policy.destructive) {
+    case "allow":
+      return ALLOW;
+    case "deny":
+      return deny(
+        `${what} is destructive and agent ${policy.name} has destructive: deny`,
+        fixFor(
+          policy,
+          "--destructive confirm (asks you first) or --destructive allow",
+          `set ${agentRef(policy)}.destructive to confirm (asks first) or allow`,
+        ),
+      );
+    case "confirm":
+      return { kind: "confirm", message: `Allow ${what}? This is destructive and cannot be undone.` };
+  }
+}
+
+/**
+ * The gate. Pure: same input, same decision. Order: tool lists, token scope, agent access class,
+ * app pinning, secret reveal, destructive handling.
+ */
+export function decide(input: GateInput): Decision {
+  const { scope, scopeApp, policy, tool, args } = input;
+  const listed = listDenial(policy, tool.name);
+  if (listed) return listed;
+  const capped = scopeCapDenial(scope, scopeApp, tool) ?? scopeAppDenial(scope, scopeApp, tool, args);
+  if (capped) return deny(capped.reason, capped.fix);
+  return (
+    accessDenial(policy, tool) ??
+    appDenial(policy, tool, args) ??
+    secretsDenial(policy, tool, args) ??
+    destructiveDecision(policy, tool, args)
+  );
+}
+
+/**
+ * Whether the tool shows up in tools/list: false only when no arguments could make it allowed.
+ * With destructive: deny, tools that are always destructive are hidden; tools destructive only
+ * for some arguments (SIGKILL, force) stay listed.
+ */
+export function isListed(input: Omit<GateInput, "args">): boolean {
+  const { scope, scopeApp, policy, tool } = input;
+  if (listDenial(policy, tool.name)) return false;
+  if (scopeCapDenial(scope, scopeApp, tool)) return false;
+  if (accessDenial(policy, tool)) return false;
+  const pins = pinned(policy);
+  if (pins && !hasAppField(tool)) return false;
+  // A token for one app and an agent pinned to other apps leave nothing callable.
+  if (pins && scope !== "org" && scopeApp && isAppScoped(tool) && !pins.includes(scopeApp)) return false;
+  if (policy.destructive === "deny" && tool.destructive === true) return false;
+  return true;
+}
