@@ -23,7 +23,9 @@ async function runServer(flags: CliFlags): Promise<void> {
   }
   const logger = createLogger(config.logLevel);
   if (config.sandbox) {
-    logger.warn("SANDBOX MODE: calls go to a local emulation of the Machines API, not to Fly.io; nothing is real");
+    process.stderr.write(
+      "fly-machines-mcp: SANDBOX MODE: calls go to a local emulation of the Machines API, not to Fly.io; nothing here is real\n",
+    );
   }
   let runtime: Runtime;
   try {
