@@ -1,0 +1,36 @@
+export type FaultKind = "5xx" | "slow" | "reset" | "malformed";
+
+export interface SandboxOptions {
+  /** Time each machine state transition takes, in ms; default 250. Tests use 0. */
+  transitionMs?: number;
+  /** Fly's published per-action rate limits; default true. */
+  rateLimits?: boolean;
+  /** Share (0..1) of responses replaced by a fault, drawn from a seeded PRNG. */
+  faults?: { share: number; kinds?: FaultKind[]; slowMs?: number; seed?: number };
+  /** Seed app `demo-app` with two machines and a secret at start; default true. */
+  seed?: boolean;
+}
+
+export interface ResolvedOptions {
+  transitionMs: number;
+  rateLimits: boolean;
+  faults: { share: number; kinds: FaultKind[]; slowMs: number; seed: number };
+  seed: boolean;
+}
+
+export const ALL_FAULT_KINDS: readonly FaultKind[] = ["5xx", "slow", "reset", "malformed"];
+
+export function resolveOptions(opts: SandboxOptions = {}): ResolvedOptions {
+  const kinds = opts.faults?.kinds?.length ? [...opts.faults.kinds] : [...ALL_FAULT_KINDS];
+  return {
+    transitionMs: Math.max(0, opts.transitionMs ?? 250),
+    rateLimits: opts.rateLimits ?? true,
+    faults: {
+      share: Math.min(1, Math.max(0, opts.faults?.share ?? 0)),
+      kinds,
+      slowMs: opts.faults?.slowMs ?? 2000,
+      seed: opts.faults?.seed ?? 1,
+    },
+    seed: opts.seed ?? true,
+  };
+}
