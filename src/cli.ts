@@ -2,11 +2,22 @@
 import { Command, Option } from "commander";
 import { type CliFlags, type Config, ConfigError, resolveConfig } from "./config.js";
 import { createLogger } from "./log.js";
-import { hashKey } from "./policy/index.js";
+import { findAgentByKey, hashKey } from "./policy/index.js";
 import { type Runtime, createRuntime } from "./runtime.js";
 import { startSandboxServer } from "./sandbox/index.js";
+import { closeOnSignals, createAgentDirectory, startHttpServer } from "./transport/http.js";
 import { serveStdio } from "./transport/stdio.js";
 import { VERSION } from "./version.js";
+
+/** Agents of the policy file that have a key, each with its own gate. */
+function agentDirectory(runtime: Runtime) {
+  const agents = runtime.policyFile?.agents ?? {};
+  return createAgentDirectory({
+    size: Object.values(agents).filter((a) => a.key_sha256).length,
+    lookup: (key) => findAgentByKey({ agents }, key),
+    toAccess: (_name, policy) => runtime.accessFor(policy),
+  });
+}
 
 function fail(message: string): never {
   process.stderr.write(`fly-machines-mcp: ${message}\n`);
@@ -38,7 +49,20 @@ async function runServer(flags: CliFlags): Promise<void> {
     await runtime.close();
     return;
   }
-  fail("--transport http is not available in this build");
+  const served = await startHttpServer({
+    serverFor: runtime.serverFor,
+    agents: agentDirectory(runtime),
+    // Without a policy file, a loopback-only server serves the flag-configured local agent.
+    anonymous: runtime.localAccess,
+    host: config.host,
+    port: config.port,
+    allowedHosts: config.allowedHosts,
+    allowedOrigins: config.allowedOrigins,
+    stateless: config.stateless,
+    logger,
+  });
+  process.stderr.write(`fly-machines-mcp: MCP over HTTP at ${served.url}\n`);
+  closeOnSignals({ close: () => served.close().then(() => runtime.close()) }, { logger });
 }
 
 const program = new Command()

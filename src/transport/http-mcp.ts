@@ -1,0 +1,159 @@
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
+import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
+import type { Logger } from "pino";
+import type { AccessControl } from "../server.js";
+import { RPC, readJsonBody, sendRpcError } from "./http-reply.js";
+import type { Session, SessionStore } from "./http-sessions.js";
+
+/** An authenticated caller: the agent's name and what it may do. */
+export interface AgentIdentity {
+  agent: string;
+  access: AccessControl;
+}
+
+export interface McpHandlerOptions {
+  serverFor: (access: AccessControl) => McpServer;
+  /** Undefined: stateless, a fresh server and transport per request. */
+  sessions?: SessionStore;
+  maxBodyBytes: number;
+  logger: Logger;
+}
+
+export type McpHandler = (req: IncomingMessage, res: ServerResponse, who: AgentIdentity) => Promise<void>;
+
+const SESSION_NOT_FOUND =
+  "Session not found: it expired, was closed, or belongs to another agent; start a new one with initialize";
+
+function sessionIdOf(req: IncomingMessage): string | undefined {
+  const value = req.headers["mcp-session-id"];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+const isInitialize = (body: unknown): boolean =>
+  Array.isArray(body) ? body.some((m) => isInitializeRequest(m)) : isInitializeRequest(body);
+
+/** The body of a POST, or undefined for other methods; false when an error reply was sent. */
+async function bodyOf(req: IncomingMessage, res: ServerResponse, limit: number): Promise<unknown | false> {
+  if (req.method !== "POST") return undefined;
+  const body = await readJsonBody(req, limit);
+  if (body.ok) return body.value;
+  sendRpcError(res, body.status, body.code, body.message, body.status === 413 ? { Connection: "close" } : {});
+  return false;
+}
+
+/** Serves /mcp for an authenticated agent, with sessions or stateless. */
+export function createMcpHandler(opts: McpHandlerOptions): McpHandler {
+  const { serverFor, sessions, maxBodyBytes, logger } = opts;
+
+  async function stateless(req: IncomingMessage, res: ServerResponse, who: AgentIdentity): Promise<void> {
+    if (req.method !== "POST") {
+      sendRpcError(res, 405, RPC.serverError, "Method not allowed: this server is stateless; use POST", {
+        Allow: "POST",
+      });
+      return;
+    }
+    const body = await bodyOf(req, res, maxBodyBytes);
+    if (body === false) return;
+    const server = serverFor(who.access);
+    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+    res.on("close", () => {
+      void server.close().catch(() => undefined);
+    });
+    await server.connect(transport);
+    await transport.handleRequest(req, res, body);
+  }
+
+  async function existing(
+    req: IncomingMessage,
+    res: ServerResponse,
+    session: Session,
+    body: unknown,
+    store: SessionStore,
+  ): Promise<void> {
+    store.touch(session);
+    res.on("close", () => store.settle(session));
+    await session.transport.handleRequest(req, res, body);
+  }
+
+  async function initialize(
+    req: IncomingMessage,
+    res: ServerResponse,
+    who: AgentIdentity,
+    body: unknown,
+    store: SessionStore,
+  ): Promise<void> {
+    if (!store.reserve()) {
+      logger.warn({ agent: who.agent, max: store.max }, "session cap reached; initialize refused");
+      sendRpcError(
+        res,
+        503,
+        RPC.serverError,
+        `Too many sessions: the cap of ${store.max} live sessions is reached; end an unused session (DELETE /mcp) or retry after idle ones expire`,
+        { "Retry-After": "30" },
+      );
+      return;
+    }
+    let reserved = true;
+    let session: Session | undefined;
+    const server = serverFor(who.access);
+    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: randomUUID,
+      onsessioninitialized: (id) => {
+        session = store.add({ id, agent: who.agent, server, transport });
+        store.release();
+        reserved = false;
+        logger.info({ agent: who.agent, session: id }, "MCP session opened");
+      },
+    });
+    transport.onclose = () => {
+      const id = transport.sessionId;
+      if (id && store.forget(id)) logger.info({ agent: who.agent, session: id }, "MCP session closed");
+    };
+    res.on("close", () => {
+      if (session) store.settle(session);
+      else void server.close().catch(() => undefined);
+    });
+    try {
+      await server.connect(transport);
+      await transport.handleRequest(req, res, body);
+    } finally {
+      if (reserved) store.release();
+    }
+  }
+
+  async function stateful(
+    req: IncomingMessage,
+    res: ServerResponse,
+    who: AgentIdentity,
+    store: SessionStore,
+  ): Promise<void> {
+    const body = await bodyOf(req, res, maxBodyBytes);
+    if (body === false) return;
+    const id = sessionIdOf(req);
+    if (id !== undefined) {
+      const session = store.get(id);
+      // Another agent's session looks exactly like a missing one, so ids cannot be probed.
+      if (!session || session.agent !== who.agent) {
+        sendRpcError(res, 404, RPC.sessionNotFound, SESSION_NOT_FOUND);
+        return;
+      }
+      await existing(req, res, session, body, store);
+      return;
+    }
+    if (req.method !== "POST" || !isInitialize(body)) {
+      sendRpcError(
+        res,
+        400,
+        RPC.serverError,
+        "Bad Request: Mcp-Session-Id header is required; send initialize first to get one",
+      );
+      return;
+    }
+    await initialize(req, res, who, body, store);
+  }
+
+  return (req, res, who) => (sessions ? stateful(req, res, who, sessions) : stateless(req, res, who));
+}

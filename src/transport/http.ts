@@ -1,0 +1,217 @@
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { Logger } from "pino";
+import type { AccessControl } from "../server.js";
+import type { AgentDirectory } from "./http-agents.js";
+import { bearerKey, createHeaderGuard, isLoopbackAddress } from "./http-guards.js";
+import { type AgentIdentity, createMcpHandler } from "./http-mcp.js";
+import { RPC, sendJson, sendRpcError } from "./http-reply.js";
+import { SessionStore } from "./http-sessions.js";
+
+export { type AgentDirectory, type AgentDirectoryOptions, createAgentDirectory } from "./http-agents.js";
+export { isLoopbackAddress } from "./http-guards.js";
+export type { AgentIdentity } from "./http-mcp.js";
+export { type CloseOnSignalsOptions, closeOnSignals } from "./http-signals.js";
+
+export const MCP_PATH = "/mcp";
+export const HEALTH_PATH = "/healthz";
+export const REALM = "fly-machines-mcp";
+
+export interface HttpServerOptions {
+  /** Builds the MCP server for one agent, e.g. `runtime.serverFor`. */
+  serverFor: (access: AccessControl) => McpServer;
+  agents: AgentDirectory;
+  /**
+   * Served without a key when `agents` is empty; refused off loopback. Lets a local client use
+   * the flag-based policy without a policy file.
+   */
+  anonymous?: AccessControl;
+  host: string;
+  port: number;
+  allowedHosts?: string[];
+  allowedOrigins?: string[];
+  stateless: boolean;
+  maxSessions?: number;
+  sessionIdleMs?: number;
+  maxBodyBytes?: number;
+  /** How long close() waits for in-flight requests. */
+  shutdownGraceMs?: number;
+  logger: Logger;
+}
+
+export interface HttpServerHandle {
+  /** The MCP endpoint, e.g. `http://127.0.0.1:8080/mcp`. */
+  url: string;
+  /** Stops accepting, lets in-flight requests finish (bounded), closes sessions. Idempotent. */
+  close(): Promise<void>;
+}
+
+export const HTTP_DEFAULTS = {
+  maxSessions: 100,
+  sessionIdleMs: 15 * 60_000,
+  maxBodyBytes: 1024 * 1024,
+  shutdownGraceMs: 10_000,
+} as const;
+
+function positive(name: string, value: number): number {
+  if (!Number.isFinite(value) || value <= 0)
+    throw new Error(`HTTP transport: ${name} must be a positive number`);
+  return value;
+}
+
+function urlOf(addr: AddressInfo): string {
+  const host = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
+  return `http://${host}:${addr.port}${MCP_PATH}`;
+}
+
+/** Serves MCP over Streamable HTTP: bearer agent keys, Host/Origin checks, sessions or stateless. */
+export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServerHandle> {
+  const { logger } = opts;
+  const maxSessions = positive("maxSessions", opts.maxSessions ?? HTTP_DEFAULTS.maxSessions);
+  const sessionIdleMs = positive("sessionIdleMs", opts.sessionIdleMs ?? HTTP_DEFAULTS.sessionIdleMs);
+  const maxBodyBytes = positive("maxBodyBytes", opts.maxBodyBytes ?? HTTP_DEFAULTS.maxBodyBytes);
+  const graceMs = positive("shutdownGraceMs", opts.shutdownGraceMs ?? HTTP_DEFAULTS.shutdownGraceMs);
+  const loopback = isLoopbackAddress(opts.host);
+
+  if (!loopback && opts.agents.size === 0) {
+    throw new Error(
+      `refusing to serve HTTP on ${opts.host} without agent keys: anyone who can reach it could use the Fly token. ` +
+        "Give agents a key_sha256 in the --policy file, or bind to 127.0.0.1.",
+    );
+  }
+  const anonymous = opts.agents.size === 0 ? opts.anonymous : undefined;
+  if (opts.agents.size === 0 && !anonymous) {
+    logger.warn("no agent keys configured: every HTTP request will be refused with 401");
+  }
+  if (!loopback && !opts.allowedHosts?.length) {
+    logger.warn({ host: opts.host }, "no --allowed-hosts: any Host header is accepted; list your hostnames");
+  }
+
+  const guard = createHeaderGuard({
+    loopback,
+    allowedHosts: opts.allowedHosts,
+    allowedOrigins: opts.allowedOrigins,
+  });
+  const sessions = opts.stateless
+    ? undefined
+    : new SessionStore({
+        max: maxSessions,
+        idleMs: sessionIdleMs,
+        onExpired: (s) => logger.info({ agent: s.agent, session: s.id }, "MCP session expired after idling"),
+      });
+  const handleMcp = createMcpHandler({ serverFor: opts.serverFor, sessions, maxBodyBytes, logger });
+
+  let closing = false;
+  let inflight = 0;
+  let onDrained: (() => void) | undefined;
+
+  function authenticate(req: IncomingMessage): AgentIdentity | string {
+    if (anonymous) return { agent: anonymous.agent, access: anonymous };
+    if (opts.agents.size === 0) return "Unauthorized: this server has no agent keys configured";
+    // The header is only ever compared as an agent key; it is never forwarded to Fly.
+    const key = bearerKey(req.headers.authorization);
+    if (!key) return "Unauthorized: send Authorization: Bearer <agent key>";
+    return opts.agents.authenticate(key) ?? "Unauthorized: the bearer key does not belong to any agent";
+  }
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? "/").split("?")[0];
+    if (path === HEALTH_PATH) {
+      if (req.method === "GET" || req.method === "HEAD") sendJson(res, 200, { ok: true });
+      else sendRpcError(res, 405, RPC.serverError, "Method not allowed", { Allow: "GET, HEAD" });
+      return;
+    }
+    if (path !== MCP_PATH) {
+      sendRpcError(res, 404, RPC.serverError, `Not found: the MCP endpoint is ${MCP_PATH}`);
+      return;
+    }
+    const refused = guard(req);
+    if (refused) {
+      logger.warn(
+        { host: req.headers.host, origin: req.headers.origin },
+        "request refused: foreign Host or Origin",
+      );
+      sendRpcError(res, 403, RPC.serverError, `Forbidden: ${refused}`);
+      return;
+    }
+    if (closing) {
+      sendRpcError(res, 503, RPC.serverError, "Server is shutting down; retry shortly", {
+        Connection: "close",
+      });
+      return;
+    }
+    const who = authenticate(req);
+    if (typeof who === "string") {
+      logger.warn({ remote: req.socket.remoteAddress }, "request refused: no valid agent key");
+      sendRpcError(res, 401, RPC.unauthorized, who, { "WWW-Authenticate": `Bearer realm="${REALM}"` });
+      return;
+    }
+    if (req.method !== "POST" && req.method !== "GET" && req.method !== "DELETE") {
+      sendRpcError(res, 405, RPC.serverError, "Method not allowed", { Allow: "GET, POST, DELETE" });
+      return;
+    }
+    await handleMcp(req, res, who);
+  }
+
+  const http = createHttpServer((req, res) => {
+    // A GET is the long-lived notification stream; shutdown ends it instead of waiting for it.
+    if (req.method !== "GET") {
+      inflight++;
+      res.once("close", () => {
+        inflight--;
+        if (inflight === 0) onDrained?.();
+      });
+    }
+    route(req, res).catch((error: unknown) => {
+      logger.error({ err: error }, "HTTP request failed");
+      if (!res.headersSent) sendRpcError(res, 500, RPC.serverError, "Internal server error");
+      else res.destroy();
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    http.once("error", reject);
+    http.listen(opts.port, opts.host, () => {
+      http.off("error", reject);
+      resolve();
+    });
+  });
+  http.on("error", (error) => logger.error({ err: error }, "HTTP server error"));
+  const url = urlOf(http.address() as AddressInfo);
+  logger.info({ url, stateless: opts.stateless, agents: opts.agents.size }, "MCP over HTTP listening");
+
+  function drained(): Promise<void> {
+    if (inflight === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        logger.warn({ inflight }, "shutdown grace period over; dropping unfinished requests");
+        resolve();
+      }, graceMs);
+      onDrained = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  async function shutdown(): Promise<void> {
+    closing = true;
+    const stopped = new Promise<void>((resolve) => http.close(() => resolve()));
+    http.closeIdleConnections();
+    await drained();
+    await sessions?.closeAll();
+    http.closeAllConnections();
+    await stopped;
+    logger.info("MCP over HTTP stopped");
+  }
+
+  let closed: Promise<void> | undefined;
+  return {
+    url,
+    close: () => {
+      closed ??= shutdown();
+      return closed;
+    },
+  };
+}

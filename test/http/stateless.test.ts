@@ -1,0 +1,59 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { callTool, harness, KEYS, MCP_HEADERS, raw, rpc, textOf } from "./support.js";
+
+const h = harness();
+afterEach(() => h.cleanup());
+
+/** The JSON-RPC message in an SSE reply. */
+function sseMessage(text: string): { result?: unknown; error?: unknown } {
+  const data = text.split("\n").find((line) => line.startsWith("data: {"));
+  return JSON.parse(data!.slice("data: ".length));
+}
+
+describe("stateless mode", () => {
+  it("serves the SDK client without a session id", async () => {
+    const served = await h.start({ stateless: true });
+    const { client, transport } = await h.connect(served.url, KEYS.ops);
+    expect(transport.sessionId).toBeUndefined();
+
+    const result = await callTool(client, "machines_list", { app_name: "my-app" });
+    expect(result.isError).toBeFalsy();
+    expect(textOf(result)).toContain("148ed193b95089");
+  });
+
+  it("answers a bare call with no initialize and no session", async () => {
+    const served = await h.start({ stateless: true });
+    const res = await raw(served.url, {
+      headers: { ...MCP_HEADERS, Authorization: `Bearer ${KEYS.reader}` },
+      body: rpc("tools/list"),
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers["mcp-session-id"]).toBeUndefined();
+    const { tools } = sseMessage(res.text).result as { tools: { name: string }[] };
+    expect(tools.map((t) => t.name)).toContain("machines_list");
+    expect(tools.map((t) => t.name)).not.toContain("machines_delete");
+  });
+
+  it("authenticates every request and keeps agents apart", async () => {
+    const served = await h.start({ stateless: true });
+    const reader = await h.connect(served.url, KEYS.reader);
+    const ops = await h.connect(served.url, KEYS.ops);
+    const args = { app_name: "my-app", machine_id: "148ed193b95089" };
+    expect((await callTool(reader.client, "machines_delete", args)).isError).toBe(true);
+    expect((await callTool(ops.client, "machines_delete", args)).isError).toBeFalsy();
+
+    const anonymous = await raw(served.url, { headers: MCP_HEADERS, body: rpc("tools/list") });
+    expect(anonymous.status).toBe(401);
+  });
+
+  it("has no GET stream and no session to delete", async () => {
+    const served = await h.start({ stateless: true });
+    for (const method of ["GET", "DELETE"]) {
+      const res = await raw(served.url, {
+        method,
+        headers: { Accept: "text/event-stream", Authorization: `Bearer ${KEYS.ops}` },
+      });
+      expect(res.status).toBe(405);
+    }
+  });
+});
