@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { appName, orgSlug } from "./tools/fields.js";
+import { DEFAULT_TOOLSETS } from "./tools/index.js";
 
 export const DEFAULT_API_HOSTNAME = "https://api.machines.dev";
 
@@ -103,7 +104,7 @@ export function resolveConfig(flags: CliFlags, env: NodeJS.ProcessEnv): Config {
     apiHostname: env.FLY_API_HOSTNAME?.trim() || DEFAULT_API_HOSTNAME,
     app: flags.app ?? (env.FLY_APP_NAME || undefined),
     org: flags.org ?? (env.FLY_ORG_SLUG || undefined),
-    toolsets: csv(flags.toolsets ?? env.FLY_MCP_TOOLSETS) ?? ["core"],
+    toolsets: csv(flags.toolsets ?? env.FLY_MCP_TOOLSETS) ?? [...DEFAULT_TOOLSETS],
     access: flags.access ?? "read",
     destructive: flags.destructive ?? "confirm",
     tokenScope: flags.tokenScope ?? env.FLY_TOKEN_SCOPE ?? "auto",

@@ -37,6 +37,46 @@ export const region = matching(/^[a-z]{3}$/, "regions are three-letter codes suc
   "Region code, e.g. iad",
 );
 
+export const hostname = matching(
+  /^(\*\.)?([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z0-9-]{2,63}$/,
+  "a hostname is a DNS name such as www.example.com (or *.example.com)",
+).describe("Hostname, e.g. www.example.com");
+
+// IPv4 dotted quad or IPv6 (colons); never a slash, percent (zone id) or `..`.
+export const ipAddress = matching(
+  /^(\d{1,3}(\.\d{1,3}){3}|[0-9A-Fa-f]{0,4}(:[0-9A-Fa-f]{0,4}){2,7})$/,
+  "an IP address is IPv4 (1.2.3.4) or IPv6 (2a09:8280:1::1)",
+).describe("IP address, from ips_list");
+
+export const postgresClusterId = matching(
+  /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/,
+  "cluster ids are letters, digits, - and _ (from postgres_clusters_list)",
+).describe("Postgres cluster id");
+
+export const databaseName = matching(
+  /^[A-Za-z0-9]([A-Za-z0-9_-]{0,61}[A-Za-z0-9])?$/,
+  "database names are letters, digits, - and _, starting and ending with a letter or digit",
+).describe("Database name");
+
+export const pgUsername = matching(
+  /^[a-z0-9]([a-z0-9_-]{0,61}[a-z0-9])?$/,
+  "usernames are lowercase letters, digits, - and _, starting and ending with a letter or digit",
+).describe("Postgres username");
+
+export const extensionName = matching(
+  /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/,
+  "extension names are letters, digits, - and _ (e.g. citext, uuid-ossp)",
+).describe("Extension name, e.g. citext");
+
+/** Machine metadata keys; dots are allowed, `..` is not. */
+export const metadataKey = matching(
+  /^(?!.*\.\.)[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/,
+  "metadata keys are letters, digits, _ . - (e.g. fly_process_group)",
+).describe("Metadata key");
+
+/** Raw bytes as Fly's secret-key endpoints take them: a JSON array of 0-255 integers. */
+export const bytes = z.array(z.number().int().min(0).max(255)).max(65536);
+
 export const nonce = matching(/^[A-Za-z0-9_-]{1,128}$/, "a lease nonce is the value leases_acquire returned");
 
 export const leaseNonce = nonce.optional().describe("Nonce of your lease, if the machine is leased");

@@ -1,14 +1,51 @@
 import { appTools } from "./apps.js";
+import { certificateTools } from "./certificates.js";
 import { controlTools } from "./control.js";
+import { cordonTools } from "./cordon.js";
+import { deprecatedTools } from "./deprecated.js";
 import { infoTools } from "./info.js";
+import { ipTools } from "./ips.js";
 import { leaseTools } from "./leases.js";
 import { machineTools } from "./machines.js";
+import { memoryTools } from "./memory.js";
+import { metadataTools } from "./metadata.js";
+import { orgTools } from "./org.js";
+import { placementTools } from "./placements.js";
+import { platformTools } from "./platform.js";
+import { postgresClusterTools } from "./postgres-clusters.js";
+import { postgresDatabaseTools } from "./postgres-databases.js";
+import { postgresUserTools } from "./postgres-users.js";
+import { secretKeyTools } from "./secretkeys.js";
+import { secretExtraTools } from "./secrets-extra.js";
 import { secretTools } from "./secrets.js";
+import { snapshotTools } from "./snapshots.js";
+import { tokenExtraTools } from "./tokens-extra.js";
 import { tokenTools } from "./tokens.js";
-import { volumeTools } from "./volumes.js";
 import type { ToolDef } from "./types.js";
+import { volumeTools } from "./volumes.js";
 
 export type { AccessClass, ToolArgs, ToolDef, ToolOutcome } from "./types.js";
+
+// Toolsets: switch groups on with --toolsets / FLY_MCP_TOOLSETS (`all` for every one).
+// Tokens: cl100k_base cost of the group's entries in tools/list (core + platform = 5,185; all = 13,979).
+//
+// | toolset      | tools | tokens | what                                                             |
+// |--------------|-------|--------|------------------------------------------------------------------|
+// | core         |    31 |  5,112 | apps, machines, lifecycle, exec, leases, volumes, secrets, OIDC  |
+// | platform     |     1 |     76 | regions (read-only; in the default set)                          |
+// | org          |     2 |    465 | machines and volumes across an org (read-only)                   |
+// | certificates |     8 |    963 | TLS certificates: ACME, custom, check, delete                    |
+// | ips          |     3 |    397 | IP address assignments                                           |
+// | metadata     |     5 |    653 | machine metadata keys                                            |
+// | memory       |     3 |    395 | machine memory limit and reclaim (balloon)                       |
+// | cordon       |     2 |    260 | take a machine out of / back into proxy routing                  |
+// | secrets      |     2 |    262 | one secret: get, set                                             |
+// | secretkeys   |     9 |  1,258 | KMS keys: manage, encrypt, decrypt, sign, verify                 |
+// | snapshots    |     3 |    367 | volume snapshots and snapshot settings                           |
+// | placements   |     1 |    291 | which regions have room for machines of a size                   |
+// | tokens       |     5 |    571 | current token, deploy and KMS tokens, token checks               |
+// | postgres     |    24 |  2,767 | Managed Postgres: clusters, backups, databases, users, queries   |
+// | deprecated   |     1 |    184 | old aliases (metadata PUT); each names its replacement           |
 
 /** The 31 endpoints agents use most. */
 export const coreTools: readonly ToolDef[] = [
@@ -22,8 +59,29 @@ export const coreTools: readonly ToolDef[] = [
   ...tokenTools,
 ];
 
-/** Every tool the server knows, across all toolsets. */
-export const allTools: readonly ToolDef[] = [...coreTools];
+/** Every tool the server knows, across all toolsets: one per operation of Fly's OpenAPI spec. */
+export const allTools: readonly ToolDef[] = [
+  ...coreTools,
+  ...platformTools,
+  ...orgTools,
+  ...certificateTools,
+  ...ipTools,
+  ...metadataTools,
+  ...memoryTools,
+  ...cordonTools,
+  ...secretExtraTools,
+  ...secretKeyTools,
+  ...snapshotTools,
+  ...placementTools,
+  ...tokenExtraTools,
+  ...postgresClusterTools,
+  ...postgresDatabaseTools,
+  ...postgresUserTools,
+  ...deprecatedTools,
+];
+
+/** Toolsets served when none are chosen: core plus cheap read-only lookups. */
+export const DEFAULT_TOOLSETS: readonly string[] = ["core", "platform"];
 
 export const toolsets = (): string[] => [...new Set(allTools.map((t) => t.toolset))];
 

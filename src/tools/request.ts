@@ -7,16 +7,18 @@ export class PathArgumentError extends Error {
 }
 
 // Second line of defence behind the zod patterns: nothing that could climb or split a path.
-const SAFE_SEGMENT = /^[A-Za-z0-9_-][A-Za-z0-9_.-]*$/;
+// `:` (IPv6 addresses) and `*` (wildcard hostnames) are legal in a path segment as they are.
+const SAFE_SEGMENT = /^[A-Za-z0-9_:*-][A-Za-z0-9_.:*-]*$/;
 
 export function pathSegment(field: string, value: unknown): string {
   const text = typeof value === "string" ? value : "";
   if (!text || !SAFE_SEGMENT.test(text) || text.includes("..")) {
     throw new PathArgumentError(
-      `${field}: ${JSON.stringify(value)} cannot be used in a URL path; give the plain name or id (letters, digits, - and _)`,
+      `${field}: ${JSON.stringify(value)} cannot be used in a URL path; give the plain name, id or address (letters, digits, - and _)`,
     );
   }
-  return encodeURIComponent(text);
+  // Every admitted character is unreserved or `:`/`*`, so the text goes in as it is (Fly sees `fdaa::2`).
+  return text;
 }
 
 export function pathParams(template: string): string[] {

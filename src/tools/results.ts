@@ -29,6 +29,32 @@ const VOLUME_FIELDS = [
   "created_at",
 ] as const;
 const APP_FIELDS = ["id", "name", "status", "machine_count", "volume_count", "organization.slug"] as const;
+const CERTIFICATE_FIELDS = [
+  "hostname",
+  "status",
+  "configured",
+  "has_custom_certificate",
+  "has_fly_certificate",
+  "dns_provider",
+  "updated_at",
+] as const;
+const ORG_MACHINE_FIELDS = [
+  "id",
+  "name",
+  "app_name",
+  "state",
+  "region",
+  "config.image",
+  "updated_at",
+] as const;
+const REGION_FIELDS = [
+  "code",
+  "name",
+  "geo_region",
+  "requires_paid_plan",
+  "deprecated",
+  "mpg_available",
+] as const;
 
 /** A list answered as a JSON array with the next page's cursor in `fly-next-cursor`. */
 const arrayList =
@@ -44,10 +70,24 @@ const arrayList =
 export const machineList = arrayList("machines", MACHINE_FIELDS);
 export const volumeList = arrayList("volumes", VOLUME_FIELDS);
 
-export function appList(res: FlyResponse, args: ToolArgs): unknown {
-  if (!isObj(res.data) || args.full) return res.data;
-  const apps = Array.isArray(res.data.apps) ? res.data.apps : [];
-  return { ...res.data, apps: apps.map((a) => pick(a, APP_FIELDS)) };
+/** A list answered as an object holding the array under `key` (and e.g. `next_cursor` beside it). */
+const objectList =
+  (key: string, fields: readonly string[]) =>
+  (res: FlyResponse, args: ToolArgs): unknown => {
+    if (!isObj(res.data) || args.full) return res.data;
+    const items = Array.isArray(res.data[key]) ? res.data[key] : [];
+    return { ...res.data, [key]: items.map((i) => pick(i, fields)) };
+  };
+
+export const appList = objectList("apps", APP_FIELDS);
+export const certificateList = objectList("certificates", CERTIFICATE_FIELDS);
+export const orgMachineList = objectList("machines", ORG_MACHINE_FIELDS);
+export const orgVolumeList = objectList("volumes", [...VOLUME_FIELDS, "app_name"]);
+export const regionList = objectList("regions", REGION_FIELDS);
+
+/** Token endpoints answer text/plain: the agent gets `{token}`. */
+export function plainToken(res: FlyResponse): unknown {
+  return typeof res.data === "string" ? { token: res.data.trim() } : res.data;
 }
 
 /** Fly documents lease answers wrapped as `{status, data}`; the spec shows them flat. Accept both. */

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { plainToken } from "./results.js";
 import { defineTools } from "./types.js";
 
 export const tokenTools = defineTools([
@@ -17,6 +18,6 @@ export const tokenTools = defineTools([
       aws_principal_tags: z.boolean().optional().describe("Add AWS session tags"),
     }),
     body: ["aud", "aws_principal_tags"],
-    shape: (res) => (typeof res.data === "string" ? { token: res.data.trim() } : res.data),
+    shape: plainToken,
   },
 ]);

@@ -1,9 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { coreTools } from "../../src/tools/index.js";
-import { USER_AGENT } from "../../src/version.js";
+import { type CatalogCase, expectCatalogCase, json } from "../support/catalog-cases.js";
 import { createFlyMock } from "../support/fly-mock.js";
-import { call, connect, mockedServer, textOf } from "../support/harness.js";
-import { validateRequest } from "../support/openapi-spec.js";
 
 const APP = "demo-app";
 const M = "3d8d413b29d089";
@@ -19,25 +17,8 @@ const machine = {
   created_at: "2026-01-01T00:00:00Z",
   updated_at: "2026-01-02T00:00:00Z",
 };
-const json = (body: unknown, status = 200, headers: Record<string, string> = {}) =>
-  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } });
 
-interface Case {
-  tool: string;
-  args: Record<string, unknown>;
-  method: string;
-  path: string;
-  query?: Record<string, string>;
-  headers?: Record<string, string>;
-  body?: unknown;
-  reply?: () => Response;
-  /** What the agent must see in the result text. */
-  sees: string[];
-  /** What it must not see. */
-  hidden?: string[];
-}
-
-const cases: Case[] = [
+const cases: CatalogCase[] = [
   {
     tool: "apps_list",
     args: { org_slug: "personal" },
@@ -286,28 +267,7 @@ describe("the catalog", () => {
     expect(coreTools).toHaveLength(31);
   });
 
-  it.each(cases)("$tool sends exactly what Fly expects and shows the agent the result", async (c) => {
-    if (c.reply) fly.reply(c.method, c.path, c.reply);
-    const client = await connect(mockedServer());
-    const result = await call(client, c.tool, c.args);
-    const text = textOf(result);
-
-    expect(result.isError, text).toBeFalsy();
-    expect(fly.requests).toHaveLength(1);
-    const sent = fly.requests[0]!;
-    expect(sent.method).toBe(c.method);
-    expect(sent.url.pathname).toBe(c.path);
-    expect(Object.fromEntries(sent.url.searchParams)).toEqual(c.query ?? {});
-    expect(sent.body).toEqual(c.body);
-    expect(sent.headers.get("authorization")).toBe(fly.authorization);
-    expect(sent.headers.get("user-agent")).toBe(USER_AGENT);
-    for (const [name, value] of Object.entries(c.headers ?? {})) expect(sent.headers.get(name)).toBe(value);
-    if (!c.headers?.["fly-machine-lease-nonce"]) expect(sent.headers.get("fly-machine-lease-nonce")).toBeNull();
-    expect(validateRequest({ method: sent.method, url: sent.url, headers: sent.headers, body: sent.body })).toEqual([]);
-
-    for (const s of c.sees) expect(text).toContain(s);
-    for (const h of c.hidden ?? []) expect(text).not.toContain(h);
-    expect(text).not.toContain(fly.token);
-    await client.close();
-  });
+  it.each(cases)("$tool sends exactly what Fly expects and shows the agent the result", (c) =>
+    expectCatalogCase(fly, c),
+  );
 });
