@@ -251,7 +251,8 @@ export const oidcSpec = t.object("CreateOIDCTokenRequest", { aud: t.string, aws_
 export const authorizeSpec = t.object("authorizeTokenRequest", {
   header: t.string,
   access: t.object("main.TokenAccess", {
-    action: t.int,
+    // The spec says integer bits; Fly's macaroon library reads and writes letters ("r", "rw").
+    action: t.any,
     app_feature: t.string,
     app_name: t.string,
     command: strings,

@@ -57,7 +57,8 @@ export interface Access {
 /** Why this token may not do this, or undefined when it may. */
 export function denial(token: TokenInfo, access: Access): string | undefined {
   const write = access.method !== "GET";
-  if (token.kind === "readonly" && write) return "unauthorized: this token is read-only";
+  // Worded like the macaroon library's refusal, which callers match on.
+  if (token.kind === "readonly" && write) return "unauthorized for action (w not allowed): this token is read-only";
   if (token.kind === "deploy" || token.kind === "exec") {
     if (access.orgWide && write) return `unauthorized: token is limited to app "${token.app}"`;
     if (access.app && access.app !== token.app) return `unauthorized: token is limited to app "${token.app}"`;
@@ -68,6 +69,20 @@ export function denial(token: TokenInfo, access: Access): string | undefined {
 }
 
 const ACTION_READ = 1;
+const ACTION_LETTERS: Record<string, number> = { r: 1, w: 2, c: 4, d: 8, C: 16 };
+
+/** Integer bits as the spec types it, or letters as Fly's macaroon library encodes them. */
+function actionBits(action: unknown): number {
+  if (typeof action === "number") return action;
+  if (typeof action !== "string" || !action) return ACTION_READ;
+  let bits = 0;
+  for (const letter of action) {
+    const bit = ACTION_LETTERS[letter];
+    if (bit === undefined) throw badRequest(`unknown action letter "${letter}" (use r, w, c, d, C)`);
+    bits |= bit;
+  }
+  return bits;
+}
 
 function b64url(value: string | Buffer): string {
   return Buffer.from(value).toString("base64url");
@@ -127,7 +142,7 @@ export function registerTokens(app: SandboxRouter): void {
     if (!body.header) throw badRequest("header is required");
     const access = body.access ?? {};
     const token = parseToken(body.header);
-    const action = typeof access.action === "number" ? access.action : ACTION_READ;
+    const action = actionBits(access.action);
     const appName = typeof access.app_name === "string" ? access.app_name : undefined;
     const orgSlug = typeof access.org_slug === "string" ? access.org_slug : undefined;
     const command = Array.isArray(access.command) ? (access.command as string[]) : undefined;
