@@ -1,0 +1,60 @@
+import { expect } from "vitest";
+import type { ToolDef } from "../../src/tools/index.js";
+import { USER_AGENT } from "../../src/version.js";
+import type { FlyMock } from "./fly-mock.js";
+import { call, connect, mockedServer, textOf } from "./harness.js";
+import { validateRequest } from "./openapi-spec.js";
+
+/** One tool call: what the agent passes, what must reach Fly, and what the agent must (not) see. */
+export interface CatalogCase {
+  tool: string;
+  args: Record<string, unknown>;
+  method: string;
+  path: string;
+  query?: Record<string, string>;
+  headers?: Record<string, string>;
+  body?: unknown;
+  reply?: () => Response;
+  /** What the agent must see in the result text. */
+  sees: string[];
+  /** What it must not see. */
+  hidden?: string[];
+}
+
+export const json = (body: unknown, status = 200, headers: Record<string, string> = {}) =>
+  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } });
+
+/**
+ * Calls the tool through a real MCP client and server against the Fly mock, then checks the one
+ * request it sent (method, path, query, headers, body, auth, user agent, the spec) and the result text.
+ */
+export async function expectCatalogCase(
+  fly: FlyMock,
+  c: CatalogCase,
+  tools?: readonly ToolDef[],
+): Promise<void> {
+  if (c.reply) fly.reply(c.method, c.path, c.reply);
+  const client = await connect(mockedServer(tools ? { tools } : {}));
+  const result = await call(client, c.tool, c.args);
+  const text = textOf(result);
+
+  expect(result.isError, text).toBeFalsy();
+  expect(fly.requests).toHaveLength(1);
+  const sent = fly.requests[0]!;
+  expect(sent.method).toBe(c.method);
+  expect(sent.url.pathname).toBe(c.path);
+  expect(Object.fromEntries(sent.url.searchParams)).toEqual(c.query ?? {});
+  expect(sent.body).toEqual(c.body);
+  expect(sent.headers.get("authorization")).toBe(fly.authorization);
+  expect(sent.headers.get("user-agent")).toBe(USER_AGENT);
+  for (const [name, value] of Object.entries(c.headers ?? {})) expect(sent.headers.get(name)).toBe(value);
+  if (!c.headers?.["fly-machine-lease-nonce"]) expect(sent.headers.get("fly-machine-lease-nonce")).toBeNull();
+  expect(
+    validateRequest({ method: sent.method, url: sent.url, headers: sent.headers, body: sent.body }),
+  ).toEqual([]);
+
+  for (const s of c.sees) expect(text).toContain(s);
+  for (const h of c.hidden ?? []) expect(text).not.toContain(h);
+  expect(text).not.toContain(fly.token);
+  await client.close();
+}
