@@ -74,6 +74,7 @@ const program = new Command()
   .addOption(new Option("--transport <kind>", "stdio or http").choices(["stdio", "http"]))
   .option("--sandbox", "talk to a built-in local emulation of the Machines API; no token needed")
   .option("--toolsets <list>", "comma-separated toolsets, or all (env FLY_MCP_TOOLSETS)")
+  .option("--dynamic-toolsets", "let the agent list toolsets and switch one on at run time")
   .addOption(new Option("--access <level>", "what the agent may do: read, write or all").choices(["read", "write", "all"]))
   .addOption(new Option("--destructive <mode>", "destructive actions: deny, confirm or allow").choices(["deny", "confirm", "allow"]))
   .addOption(

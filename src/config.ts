@@ -19,6 +19,7 @@ export const ConfigSchema = z
     app: appName.optional(),
     org: orgSlug.optional(),
     toolsets: z.array(z.string()).min(1),
+    dynamicToolsets: z.boolean(),
     access: z.enum(["read", "write", "all"]),
     destructive: z.enum(["deny", "confirm", "allow"]),
     tokenScope: z.enum(["readonly", "machine-exec", "deploy", "org", "auto"]),
@@ -58,6 +59,7 @@ export interface CliFlags {
   transport?: string;
   sandbox?: boolean;
   toolsets?: string;
+  dynamicToolsets?: boolean;
   access?: string;
   destructive?: string;
   tokenScope?: string;
@@ -105,6 +107,7 @@ export function resolveConfig(flags: CliFlags, env: NodeJS.ProcessEnv): Config {
     app: flags.app ?? (env.FLY_APP_NAME || undefined),
     org: flags.org ?? (env.FLY_ORG_SLUG || undefined),
     toolsets: csv(flags.toolsets ?? env.FLY_MCP_TOOLSETS) ?? [...DEFAULT_TOOLSETS],
+    dynamicToolsets: flags.dynamicToolsets ?? false,
     access: flags.access ?? "read",
     destructive: flags.destructive ?? "confirm",
     tokenScope: flags.tokenScope ?? env.FLY_TOKEN_SCOPE ?? "auto",

@@ -98,7 +98,16 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
     policyFile,
     localAccess: accessFor(localPolicy),
     accessFor,
-    serverFor: (access) => createServer({ tools, fly, defaults, access, audit, logger }),
+    serverFor: (access) =>
+      createServer({
+        tools,
+        fly,
+        defaults,
+        access,
+        audit,
+        logger,
+        dynamicCatalog: config.dynamicToolsets ? allTools : undefined,
+      }),
     close: () => audit.close(),
   };
 }

@@ -9,6 +9,7 @@ import {
 } from "@modelcontextprotocol/sdk/types.js";
 import type { Logger } from "pino";
 import type { FlyClient } from "./fly/client.js";
+import { registerToolsetTools } from "./dynamic-toolsets.js";
 import { FlyApiError, describeFlyError } from "./fly/errors.js";
 import {
   type ArgDefaults,
@@ -66,6 +67,8 @@ export interface ServerOptions {
   audit?: AuditSink;
   logger: Logger;
   name?: string;
+  /** With --dynamic-toolsets: every tool the agent may switch on at run time (toolsets_enable). */
+  dynamicCatalog?: readonly ToolDef[];
 }
 
 const allowAll: AccessControl = {
@@ -99,10 +102,10 @@ async function execute(
   const onProgress =
     progressToken === undefined
       ? undefined
-      : (message: string) =>
-          void extra
-            .sendNotification({ method: "notifications/progress", params: { progressToken, progress: ++progress, message } })
-            .catch(() => {});
+      : (message: string) => {
+          const params = { progressToken, progress: ++progress, message };
+          extra.sendNotification({ method: "notifications/progress", params }).catch(() => {});
+        };
   try {
     const prepared = tool.prepare ? await tool.prepare(args, { fly: opts.fly, signal }) : args;
     const res = await opts.fly.request({ ...buildRequest(tool, prepared), signal, onProgress });
@@ -166,8 +169,10 @@ export function createServer(opts: ServerOptions): McpServer {
     { capabilities: { tools: { listChanged: true } } },
   );
   const listedTools: ToolDef[] = [];
+  const registered = new Set<string>();
 
-  for (const tool of opts.tools) {
+  const addTool = (tool: ToolDef): boolean => {
+    registered.add(tool.name);
     const input = inputWithDefaults(tool, defaults);
     server.registerTool(
       tool.name,
@@ -203,12 +208,23 @@ export function createServer(opts: ServerOptions): McpServer {
         return outcome.result;
       },
     );
-    if (access.isListed(tool)) listedTools.push(tool);
-  }
+    const listed = access.isListed(tool);
+    if (listed) listedTools.push(tool);
+    return listed;
+  };
+  for (const tool of opts.tools) addTool(tool);
+
+  const metaTools = opts.dynamicCatalog
+    ? registerToolsetTools(
+        server,
+        { catalog: opts.dynamicCatalog, addTool, isRegistered: (name) => registered.has(name) },
+        (tool) => access.isListed(tool),
+      )
+    : [];
 
   // Tools this agent may not use stay callable (to explain the denial) but are not listed.
   server.server.setRequestHandler(ListToolsRequestSchema, () => ({
-    tools: listedTools.map((tool) => describeTool(tool, defaults)),
+    tools: [...metaTools, ...listedTools.map((tool) => describeTool(tool, defaults))],
   }));
   return server;
 }

@@ -1,6 +1,9 @@
 import ky, { type KyInstance, TimeoutError } from "ky";
 import { authorizationHeader } from "./auth.js";
 import { FlyApiError } from "./errors.js";
+import { createRateLimiter } from "./rate-limiter.js";
+import type { RateLimitConfig } from "./rate-limits.js";
+import { DEFAULT_RETRY, type RetryOptions, withRetries } from "./retry.js";
 
 export type QueryValue = string | number | boolean | readonly string[];
 
@@ -17,6 +20,8 @@ export interface FlyRequest {
   action?: string;
   /** App the call targets, for per-app rate limits. */
   app?: string;
+  /** Told when the call waits: queued by the rate limit, backing off before a retry, or a long request. */
+  onProgress?: (message: string) => void;
 }
 
 export interface FlyResponse {
@@ -39,6 +44,10 @@ export interface FlyClientOptions {
   fetch?: typeof fetch;
   timeoutMs?: number;
   userAgent: string;
+  /** Fly's published limits by default; `false` sends every call at once. */
+  rateLimits?: Partial<RateLimitConfig> | false;
+  /** Retries of calls that are safe to repeat; `false` sends each call once. */
+  retry?: Partial<RetryOptions> | false;
 }
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
@@ -58,7 +67,11 @@ export function flyErrorMessage(data: unknown, status: number): { message: strin
   if (data && typeof data === "object") {
     const body = data as Record<string, unknown>;
     const message =
-      typeof body.error === "string" ? body.error : typeof body.message === "string" ? body.message : undefined;
+      typeof body.error === "string"
+        ? body.error
+        : typeof body.message === "string"
+          ? body.message
+          : undefined;
     const flyStatus = typeof body.status === "string" && body.status !== "error" ? body.status : undefined;
     if (message) return { message, flyStatus };
   }
@@ -66,7 +79,9 @@ export function flyErrorMessage(data: unknown, status: number): { message: strin
   return { message: `HTTP ${status} with no error message` };
 }
 
-async function readBody(res: Response, method: string, path: string): Promise<unknown> {
+type Where = { method: string; path: string; action?: string };
+
+async function readBody(res: Response, where: Where): Promise<unknown> {
   const text = await res.text();
   if (!text) return undefined;
   const type = res.headers.get("content-type") ?? "";
@@ -78,11 +93,53 @@ async function readBody(res: Response, method: string, path: string): Promise<un
     if (!res.ok) return text;
     throw new FlyApiError(res.status, `Fly answered ${res.status} with a body that is not valid JSON`, {
       kind: "malformed",
-      method,
-      path,
+      // A write was accepted, but what it did cannot be read from the answer.
+      outcomeUnknown: where.method !== "GET",
       requestId: res.headers.get("fly-request-id") ?? undefined,
+      ...where,
     });
   }
+}
+
+// Failures before any byte of the request left: nothing can have happened on Fly's side.
+const NOT_SENT_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN"]);
+
+/** Whether a fetch failure provably happened before the request was sent (walks `cause` and `errors`). */
+export function failedBeforeSending(error: unknown, depth = 0): boolean {
+  if (!error || typeof error !== "object" || depth > 5) return false;
+  const e = error as { code?: unknown; cause?: unknown; errors?: unknown };
+  if (typeof e.code === "string" && NOT_SENT_CODES.has(e.code)) return true;
+  if (
+    Array.isArray(e.errors) &&
+    e.errors.length > 0 &&
+    e.errors.every((x) => failedBeforeSending(x, depth + 1))
+  ) {
+    return true;
+  }
+  return failedBeforeSending(e.cause, depth + 1);
+}
+
+function exchangeFailure(error: unknown, req: FlyRequest, where: Where): FlyApiError {
+  if (error instanceof FlyApiError) return error;
+  const notSent = failedBeforeSending(error);
+  // A write that may have left has an unknown effect on Fly.
+  const outcomeUnknown = req.method !== "GET" && !notSent;
+  if (error instanceof TimeoutError) {
+    return new FlyApiError(0, `no answer within ${req.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms`, {
+      kind: "timeout",
+      outcomeUnknown,
+      ...where,
+    });
+  }
+  if (req.signal?.aborted)
+    return new FlyApiError(0, "cancelled", { kind: "aborted", outcomeUnknown, ...where });
+  const cause = error instanceof Error ? error.message : String(error);
+  return new FlyApiError(0, `network error: ${cause}`, {
+    kind: "network",
+    outcomeUnknown,
+    notSent: notSent || undefined,
+    ...where,
+  });
 }
 
 function parseRetryAfter(value: string | null): number | undefined {
@@ -96,8 +153,10 @@ function parseRetryAfter(value: string | null): number | undefined {
 /** One HTTP exchange with the Machines API; every failure becomes a FlyApiError. */
 export async function sendOnce(http: KyInstance, baseUrl: string, req: FlyRequest): Promise<FlyResponse> {
   const url = buildUrl(baseUrl, req.path, req.query);
-  const where = { method: req.method, path: req.path };
+  const where: Where = { method: req.method, path: req.path, action: req.action };
+  if (req.signal?.aborted) throw new FlyApiError(0, "cancelled", { kind: "aborted", ...where });
   let res: Response;
+  let data: unknown;
   try {
     res = await http(url, {
       method: req.method,
@@ -107,22 +166,11 @@ export async function sendOnce(http: KyInstance, baseUrl: string, req: FlyReques
       timeout: req.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       signal: req.signal,
     });
+    data = await readBody(res, where);
   } catch (error) {
-    // A request body was sent if this is a write; its effect on Fly is then unknown.
-    const outcomeUnknown = req.method !== "GET";
-    if (error instanceof TimeoutError) {
-      throw new FlyApiError(0, `no answer within ${req.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms`, {
-        kind: "timeout",
-        outcomeUnknown,
-        ...where,
-      });
-    }
-    if (req.signal?.aborted) throw new FlyApiError(0, "cancelled", { kind: "aborted", ...where });
-    const cause = error instanceof Error ? error.message : String(error);
-    throw new FlyApiError(0, `network error: ${cause}`, { kind: "network", outcomeUnknown, ...where });
+    throw exchangeFailure(error, req, where);
   }
   const requestId = res.headers.get("fly-request-id") ?? undefined;
-  const data = await readBody(res, req.method, req.path);
   if (!res.ok) {
     const { message, flyStatus } = flyErrorMessage(data, res.status);
     throw new FlyApiError(res.status, message, {
@@ -154,8 +202,47 @@ export function createKy(options: FlyClientOptions): KyInstance {
 
 export function createFlyClient(options: FlyClientOptions): FlyClient {
   const http = createKy(options);
+  const limiter = options.rateLimits === false ? undefined : createRateLimiter(options.rateLimits);
+  const retry: RetryOptions =
+    options.retry === false ? { ...DEFAULT_RETRY, attempts: 1 } : { ...DEFAULT_RETRY, ...options.retry };
+  const defaultTimeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+
+  const attempt = async (req: FlyRequest, timeoutMs: number, deadline: number): Promise<FlyResponse> => {
+    await limiter?.acquire(req, {
+      signal: req.signal,
+      maxWaitMs: deadline - Date.now(),
+      onQueued: (ms) =>
+        req.onProgress?.(`${req.action ?? req.path}: queued by the rate limit, about ${seconds(ms)} s`),
+    });
+    // Long calls (wait, exec) say so before they start.
+    if (req.timeoutMs !== undefined) {
+      req.onProgress?.(`${req.action ?? req.path}: waiting up to ${seconds(timeoutMs)} s for Fly to answer`);
+    }
+    return sendOnce(http, options.baseUrl, { ...req, timeoutMs });
+  };
+
   return {
     baseUrl: options.baseUrl,
-    request: (req) => sendOnce(http, options.baseUrl, req),
+    request: (req) =>
+      withRetries(
+        (timeoutMs, deadline) => attempt(req, timeoutMs, deadline),
+        {
+          method: req.method,
+          action: req.action,
+          timeoutMs: req.timeoutMs ?? defaultTimeoutMs,
+          signal: req.signal,
+          onProgress: req.onProgress,
+          onAbort: () =>
+            new FlyApiError(0, "cancelled while waiting to retry", {
+              kind: "aborted",
+              method: req.method,
+              path: req.path,
+              action: req.action,
+            }),
+        },
+        retry,
+      ),
   };
 }
+
+const seconds = (ms: number) => (ms / 1000).toFixed(ms < 10_000 ? 1 : 0);

@@ -15,6 +15,12 @@ export class FlyApiError extends Error {
       outcomeUnknown?: boolean;
       method?: string;
       path?: string;
+      /** Tool name of the call, to say how to check an unknown outcome. */
+      action?: string;
+      /** True when the request provably never left this process (connection refused, DNS failure). */
+      notSent?: boolean;
+      /** How many times the request was sent or tried, when more than once. */
+      attempts?: number;
     } = {},
   ) {
     super(message);
@@ -38,21 +44,67 @@ const STATUS_TEXT: Record<number, string> = {
   504: "Gateway Timeout",
 };
 
+// How to find out whether a write whose answer was lost took effect, by tool name prefix (longest wins).
+const CHECK_HINTS: ReadonlyArray<readonly [string, string]> = [
+  [
+    "machines_create",
+    "list the app's machines (machines_list) and look for one with the name or config you sent",
+  ],
+  [
+    "machines_update",
+    "read the machine (machines_get) and compare its config and version with what you sent",
+  ],
+  [
+    "machines_delete",
+    "read the machine (machines_get) or list the app's machines to see whether it is still there",
+  ],
+  ["machines_exec", "the command may have run; check its effects before running it again"],
+  ["machines_", "read the machine (machines_get) to see its current state"],
+  ["leases_", "read the lease (leases_get) to see who holds it"],
+  ["apps_create", "read the app by name (apps_get) to see whether it exists"],
+  ["apps_", "read the app (apps_get) to see whether it still exists"],
+  ["secrets_", "list the app's secrets (secrets_list) to see which names are set"],
+  ["volumes_create", "list the app's volumes (volumes_list) and look for one with the name you gave"],
+  ["volumes_", "read the volume (volumes_get) to see its current state and size"],
+  ["tokens_", "request a new token; an unused one does no harm"],
+];
+
+/** What to read to learn whether a write with an unknown outcome happened. */
+export function checkHint(action: string | undefined): string {
+  let best: readonly [string, string] | undefined;
+  for (const entry of CHECK_HINTS) {
+    if (action?.startsWith(entry[0]) && entry[0].length > (best?.[0].length ?? -1)) best = entry;
+  }
+  return best?.[1] ?? "read the current state (get or list)";
+}
+
+const unknownOutcome = (what: string, d: FlyApiError["details"]) =>
+  `${what}, so it may or may not have taken effect. It was not repeated automatically. Before trying again, ${checkHint(d.action)}.`;
+
 function nextStep(err: FlyApiError): string {
   const d = err.details;
   if (d.kind === "timeout") {
     return d.outcomeUnknown
-      ? "The request timed out after it was sent, so it may or may not have taken effect. Check the current state (get or list) before trying again."
+      ? unknownOutcome("The request timed out after it was sent", d)
       : "The request timed out. Try again; if it keeps happening, Fly may be slow right now.";
   }
-  if (d.kind === "aborted") return "The call was cancelled before Fly answered.";
+  if (d.kind === "aborted") {
+    return d.outcomeUnknown
+      ? unknownOutcome("The call was cancelled after the request was sent", d)
+      : "The call was cancelled before Fly answered.";
+  }
   if (d.kind === "network") {
     return d.outcomeUnknown
-      ? "The connection failed after the request was sent, so it may or may not have taken effect. Check the current state (get or list) before trying again."
+      ? unknownOutcome("The connection failed after the request was sent", d)
       : "Fly could not be reached. Check FLY_API_HOSTNAME and the network, then try again.";
   }
-  if (d.kind === "malformed") return "Fly answered with a body that is not valid JSON. Try again later; read the resource to check its state.";
-  if (d.kind === "rate_limited_locally") return "Too many calls of this action are queued. Wait a few seconds and try again, or make fewer calls at once.";
+  if (d.kind === "malformed") {
+    return d.outcomeUnknown
+      ? unknownOutcome("Fly accepted the request but its answer is not valid JSON", d)
+      : "Fly answered with a body that is not valid JSON. Try again later; read the resource to check its state.";
+  }
+  if (d.kind === "rate_limited_locally")
+    return "Too many calls of this action are queued. Wait a few seconds and try again, or make fewer calls at once.";
   switch (err.status) {
     case 400:
       return "Fix the input named in the message and call again.";
@@ -69,7 +121,7 @@ function nextStep(err: FlyApiError): string {
     case 410:
       return "The resource is deleted or being deleted.";
     case 412:
-      return "The resource changed since you read it. Read it again and retry with the new version.";
+      return "The resource is not in a state that allows this (e.g. the machine is not started), or it changed since you read it. Read its current state, change it if needed (start, stop), then retry.";
     case 422:
       return d.flyStatus === "name_taken"
         ? "That name is taken. Choose another name."
@@ -81,20 +133,29 @@ function nextStep(err: FlyApiError): string {
     default:
       if (err.status >= 500) {
         return d.outcomeUnknown
-          ? "Fly failed while handling the request, so it may or may not have taken effect. Check the current state (get or list) before trying again."
+          ? unknownOutcome("Fly failed while handling the request", d)
           : "Fly had a server-side problem. Try again in a little while.";
       }
       return "Read Fly's message above and adjust the call.";
   }
 }
 
+const HEAD_BY_KIND: Record<string, string> = {
+  timeout: "Fly API timeout",
+  aborted: "Cancelled",
+  rate_limited_locally: "Rate limited locally",
+  malformed: "Fly API answer unreadable",
+};
+
 /** The agent-facing text for a failure: what happened, Fly's own words, and what to do next. */
 export function describeFlyError(err: FlyApiError): string {
   const head =
-    err.status > 0
+    HEAD_BY_KIND[err.details.kind ?? ""] ??
+    (err.status > 0
       ? `Fly API error ${err.status} ${STATUS_TEXT[err.status] ?? ""}`.trimEnd()
-      : `Fly API ${err.details.kind === "timeout" ? "timeout" : "unreachable"}`;
+      : "Fly API unreachable");
   const extras: string[] = [];
+  if (err.details.attempts && err.details.attempts > 1) extras.push(`after ${err.details.attempts} attempts`);
   if (err.details.flyStatus) extras.push(`status: ${err.details.flyStatus}`);
   if (err.details.requestId) extras.push(`request id: ${err.details.requestId}`);
   const tail = extras.length ? ` (${extras.join(", ")})` : "";

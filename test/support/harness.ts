@@ -23,7 +23,8 @@ export async function connect(
 export function mockedServer(overrides: Partial<ServerOptions> = {}): McpServer {
   return createServer({
     tools: coreTools,
-    fly: createFlyClient({ baseUrl: MOCK_BASE_URL, token: MOCK_TOKEN, userAgent: USER_AGENT }),
+    // Retries and rate limits have their own suites (test/fly); here each call is one exchange.
+    fly: createFlyClient({ baseUrl: MOCK_BASE_URL, token: MOCK_TOKEN, userAgent: USER_AGENT, retry: false, rateLimits: false }),
     logger: silentLogger(),
     ...overrides,
   });

@@ -1,0 +1,70 @@
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { Tool } from "@modelcontextprotocol/sdk/types.js";
+import { z } from "zod";
+import { errorResult, jsonSchemaOf } from "./tools/present.js";
+import type { ToolDef } from "./tools/types.js";
+
+export interface DynamicToolsets {
+  /** Every tool that may be switched on at run time. */
+  catalog: readonly ToolDef[];
+  /** Registers one tool behind the gate; true when the agent may see it. */
+  addTool(tool: ToolDef): boolean;
+  isRegistered(name: string): boolean;
+}
+
+const listInput = z.object({});
+const enableInput = z.object({ toolset: z.string().min(1).max(64).describe("Toolset name from toolsets_list") });
+
+/**
+ * Two small tools that let the agent see the toolsets and switch one on. Enabling only registers
+ * tools: each call still passes the gate, and tools the policy hides stay hidden.
+ */
+export function registerToolsetTools(server: McpServer, dynamic: DynamicToolsets, isListed: (t: ToolDef) => boolean): Tool[] {
+  const groups = () => {
+    const byName = new Map<string, ToolDef[]>();
+    for (const tool of dynamic.catalog) byName.set(tool.toolset, [...(byName.get(tool.toolset) ?? []), tool]);
+    return byName;
+  };
+  const readOnly = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false };
+
+  const list = {
+    name: "toolsets_list",
+    title: "List toolsets",
+    description: "List the groups of Fly tools, which are on, and how many of their tools you may use.",
+    annotations: readOnly,
+  };
+  server.registerTool(list.name, { ...list, inputSchema: listInput }, async () => {
+    const toolsets = [...groups()].map(([toolset, tools]) => ({
+      toolset,
+      enabled: tools.every((t) => dynamic.isRegistered(t.name)),
+      tools: tools.length,
+      usable: tools.filter(isListed).length,
+    }));
+    return { content: [{ type: "text", text: JSON.stringify({ toolsets }) }], structuredContent: { toolsets } };
+  });
+
+  const enable = {
+    name: "toolsets_enable",
+    title: "Enable toolset",
+    description: "Switch on a group of Fly tools (see toolsets_list); the tool list then changes.",
+    annotations: { ...readOnly, readOnlyHint: false },
+  };
+  server.registerTool(enable.name, { ...enable, inputSchema: enableInput }, async ({ toolset }) => {
+    const tools = groups().get(toolset);
+    if (!tools) return errorResult(`toolset: no toolset "${toolset}"; call toolsets_list for the names`);
+    const usable = tools.filter((t) => !dynamic.isRegistered(t.name) && dynamic.addTool(t)).map((t) => t.name);
+    if (usable.length) server.sendToolListChanged();
+    const text = usable.length
+      ? `Toolset ${toolset} is on; new tools: ${usable.join(", ")}`
+      : `Toolset ${toolset} is on; it adds no tool your policy allows`;
+    return { content: [{ type: "text", text }] };
+  });
+
+  return [list, enable].map((t, i) => ({
+    name: t.name,
+    title: t.title,
+    description: t.description,
+    annotations: t.annotations,
+    inputSchema: jsonSchemaOf(i === 0 ? listInput : enableInput) as Tool["inputSchema"],
+  }));
+}

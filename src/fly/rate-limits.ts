@@ -1,0 +1,65 @@
+/**
+ * Fly's published Machines API limits (docs: "Working with the Machines API"): per action and per
+ * Machine/App ID, 1 req/s with a burst of 3; Get Machine 5 req/s with a burst of 10; app deletions
+ * 100 per minute. Fly answers 429 beyond them.
+ */
+export interface RateRule {
+  /** Sustained rate. */
+  perSecond: number;
+  /** Calls allowed at once after a quiet period. */
+  burst: number;
+  /**
+   * `target`: one bucket per action, app and machine (Fly's "per Machine/App ID").
+   * `action`: one bucket per action, for calls whose limit is not tied to one existing app or machine.
+   */
+  scope?: "target" | "action";
+}
+
+export interface RateLimitConfig {
+  /** Rule for every action not listed in `actions`. */
+  default: RateRule;
+  /** Per action (tool name). */
+  actions: Record<string, RateRule>;
+  /** Calls that may wait in one bucket's queue; more fail at once with `rate_limited_locally`. */
+  maxQueue: number;
+  /** A call whose expected wait is longer fails at once with `rate_limited_locally`. */
+  maxWaitMs: number;
+}
+
+export const FLY_RATE_LIMITS: RateLimitConfig = {
+  default: { perSecond: 1, burst: 3 },
+  actions: {
+    machines_get: { perSecond: 5, burst: 10 },
+    // A new app has no ID yet, so its creations share one bucket.
+    apps_create: { perSecond: 1, burst: 3, scope: "action" },
+    // 100 per minute across apps: 10 at once plus 1.5/s never exceeds 100 in any 60 s window.
+    apps_delete: { perSecond: 1.5, burst: 10, scope: "action" },
+  },
+  maxQueue: 30,
+  maxWaitMs: 30_000,
+};
+
+export function resolveRateLimits(config: Partial<RateLimitConfig> = {}): RateLimitConfig {
+  return {
+    ...FLY_RATE_LIMITS,
+    ...config,
+    actions: { ...FLY_RATE_LIMITS.actions, ...config.actions },
+  };
+}
+
+export function ruleFor(config: RateLimitConfig, action: string): RateRule {
+  return config.actions[action] ?? config.default;
+}
+
+const MACHINE_IN_PATH = /^\/apps\/[^/]+\/machines\/([^/?]+)/;
+
+/** The bucket a call counts against: action, plus app and machine for `target` rules. */
+export function bucketKey(
+  rule: RateRule,
+  req: { action?: string; app?: string; method: string; path: string },
+): { action: string; target: string } {
+  const action = req.action ?? `${req.method} ${req.path}`;
+  if (rule.scope === "action") return { action, target: "" };
+  const machine = MACHINE_IN_PATH.exec(req.path)?.[1] ?? "";
+  return { action, target: `${req.app ?? ""}/${machine}` };
+}
