@@ -24,6 +24,10 @@ export function newApp(deps: Deps, name: string, orgSlug: string, network = "def
     volumes: new Map(),
     secrets: new Map(),
     secretsVersion: 0,
+    certificates: new Map(),
+    ips: new Map(),
+    secretKeys: new Map(),
+    snapshots: new Map(),
   };
   deps.store.apps.set(name, app);
   return app;

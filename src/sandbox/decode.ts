@@ -176,3 +176,7 @@ export function queryEnum<T extends string>(c: Context, name: string, allowed: r
 /** Go's time.ParseDuration syntax, e.g. "10s", "1m30s", "500ms". */
 const DURATION = /^[-+]?((\d+(\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h))+$/;
 export const isGoDuration = (value: string): boolean => value === "0" || DURATION.test(value);
+
+/** An RFC 3339 timestamp with an explicit offset (Z or ±hh:mm). */
+export const isRfc3339 = (value: string): boolean =>
+  /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(value) && !Number.isNaN(Date.parse(value));

@@ -1,5 +1,6 @@
 import type { HttpBindings } from "@hono/node-server";
 import { type Context, Hono, type MiddlewareHandler } from "hono";
+import type { Delays } from "./delays.js";
 import { ApiError, errorBody } from "./errors.js";
 import { requestId } from "./ids.js";
 import type { Lifecycle } from "./lifecycle.js";
@@ -21,10 +22,11 @@ export interface Deps {
   lifecycle: Lifecycle;
   limiter: RateLimiter;
   options: ResolvedOptions;
+  delays: Delays;
 }
 
 /** Paths that need no token (security: [] in the spec). */
-const PUBLIC = new Set(["/v1/tokens/authorize"]);
+const PUBLIC = new Set(["/v1/tokens/authorize", "/v1/tokens/authenticate", "/v1/platform/regions"]);
 
 /** A path segment that could escape its place (`..`, an encoded slash) is answered like any unknown path. */
 function unsafePath(pathname: string): boolean {
@@ -56,7 +58,7 @@ export function createRouter(): SandboxRouter {
     c.json({ error: `404 page not found: no route for ${c.req.method} ${c.req.path}` }, 404),
   );
   app.onError((err, c) => {
-    if (err instanceof ApiError) return c.json(errorBody(err), err.status as 400);
+    if (err instanceof ApiError) return c.json(errorBody(err), err.status as 400, err.headers);
     return c.json({ error: `internal error: ${err.message}` }, 500);
   });
   return app;
@@ -68,6 +70,12 @@ export interface GuardOptions {
   exec?: boolean;
   /** Acts on the org rather than one app (creating or listing apps). */
   orgWide?: boolean;
+  /** Secret-key reads and crypto, the calls a KMS token may make. */
+  kms?: boolean;
+  /** A read that reveals credentials: scoped like a write, so read-only tokens cannot make it. */
+  writeScope?: boolean;
+  /** A path that takes no token (PUBLIC): only the rate limit applies. */
+  public?: boolean;
   /** Rate-limit key when the path names no machine or app. */
   key?: (c: SandboxContext) => string;
 }
@@ -76,12 +84,15 @@ export interface GuardOptions {
 export function guard(deps: Deps, action: string, opts: GuardOptions = {}): MiddlewareHandler<SandboxEnv> {
   return async (c, next) => {
     const appName = c.req.param("app_name");
-    const reason = denial(c.get("token"), {
-      method: c.req.method,
-      app: appName,
-      exec: opts.exec,
-      orgWide: opts.orgWide,
-    });
+    const reason = opts.public
+      ? undefined
+      : denial(c.get("token"), {
+          method: opts.writeScope ? "POST" : c.req.method,
+          app: appName,
+          exec: opts.exec,
+          kms: opts.kms,
+          orgWide: opts.orgWide,
+        });
     if (reason) throw new ApiError(403, reason);
     const key = opts.key?.(c) ?? c.req.param("machine_id") ?? appName ?? "org";
     const wait = deps.limiter.take(`${action}:${key}`, opts.rule ?? RULES.standard);

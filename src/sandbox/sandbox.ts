@@ -1,19 +1,35 @@
 import type { HttpBindings } from "@hono/node-server";
 import { registerApps } from "./apps.js";
+import { registerCertificates } from "./certificates.js";
+import { Delays } from "./delays.js";
 import { registerExec } from "./exec.js";
 import { FaultInjector, malformed, unavailable } from "./faults.js";
+import { registerIps } from "./ips.js";
 import { registerLeases } from "./leases.js";
 import { Lifecycle } from "./lifecycle.js";
 import { registerMachineControl } from "./machine-control.js";
 import { registerMachineInfo } from "./machine-info.js";
 import { registerMachines } from "./machines.js";
+import { registerMemory } from "./memory.js";
+import { registerMetadata } from "./metadata.js";
 import { type ResolvedOptions, resolveOptions, type SandboxOptions } from "./options.js";
+import { registerOrg } from "./org.js";
+import { registerPlatform } from "./platform.js";
+import { registerPostgresAttachments } from "./postgres-attachments.js";
+import { registerPostgresBackups } from "./postgres-backups.js";
+import { registerPostgresClusters } from "./postgres-clusters.js";
+import { registerPostgresDatabases } from "./postgres-databases.js";
+import { registerPostgresQueries } from "./postgres-queries.js";
+import { registerPostgresUsers } from "./postgres-users.js";
 import { RateLimiter } from "./rate-limit.js";
 import { createRouter, type Deps } from "./router.js";
+import { registerSecretKeys } from "./secretkeys.js";
 import { registerSecrets } from "./secrets.js";
 import { seedState } from "./seed.js";
+import { registerSnapshots } from "./snapshots.js";
 import { Store } from "./state.js";
 import { registerTokens } from "./tokens.js";
+import { registerTokensExtra } from "./tokens-extra.js";
 import { registerVolumes } from "./volumes.js";
 import { registerWait } from "./wait.js";
 
@@ -22,7 +38,7 @@ export interface Sandbox {
   fetch: (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
   /** Drops all state, pending transitions, rate-limit buckets and the fault sequence; seeds again. */
   reset(): void;
-  /** Resolves once no machine has a state transition pending. */
+  /** Resolves once no machine, cluster, backup or snapshot has a state transition pending. */
   settle(): Promise<void>;
   /** The live state (orgs, apps with their machines, volumes and secrets), for tests to read or arrange. */
   readonly store: Store;
@@ -52,6 +68,7 @@ export function createSandboxCore(opts?: SandboxOptions): SandboxCore {
     lifecycle: new Lifecycle(store, options.transitionMs),
     limiter: new RateLimiter(options.rateLimits),
     options,
+    delays: new Delays(options.transitionMs),
   };
   const faults = new FaultInjector(options.faults);
   const router = createRouter();
@@ -65,6 +82,21 @@ export function createSandboxCore(opts?: SandboxOptions): SandboxCore {
   registerLeases(router, deps);
   registerVolumes(router, deps);
   registerSecrets(router, deps);
+  registerTokensExtra(router, deps);
+  registerIps(router, deps);
+  registerCertificates(router, deps);
+  registerMetadata(router, deps);
+  registerMemory(router, deps);
+  registerSecretKeys(router, deps);
+  registerSnapshots(router, deps);
+  registerOrg(router, deps);
+  registerPlatform(router, deps);
+  registerPostgresClusters(router, deps);
+  registerPostgresAttachments(router, deps);
+  registerPostgresBackups(router, deps);
+  registerPostgresDatabases(router, deps);
+  registerPostgresQueries(router, deps);
+  registerPostgresUsers(router, deps);
   seedState(deps, options.seed);
 
   const dispatch: SandboxCore["dispatch"] = async (req, env = {}) => {
@@ -84,12 +116,15 @@ export function createSandboxCore(opts?: SandboxOptions): SandboxCore {
     },
     reset() {
       deps.lifecycle.reset();
+      deps.delays.reset();
       store.clear();
       deps.limiter.reset();
       faults.reset();
       seedState(deps, options.seed);
     },
-    settle: () => deps.lifecycle.settle(),
+    settle: async () => {
+      await Promise.all([deps.lifecycle.settle(), deps.delays.settle()]);
+    },
     store,
     options,
   };

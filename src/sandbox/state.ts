@@ -1,4 +1,10 @@
+import type { CertificateRecord } from "./certificate-views.js";
+import type { IpRecord } from "./ips.js";
+import type { MemoryRecord } from "./memory.js";
+import type { PgCluster } from "./postgres-state.js";
 import type { MachineConfig } from "./schemas.js";
+import type { SecretKeyRecord } from "./secretkeys.js";
+import type { SnapshotRecord } from "./snapshots.js";
 
 export const MACHINE_STATES = [
   "created",
@@ -61,6 +67,8 @@ export interface MachineRecord {
   updatedAt: string;
   cordoned: boolean;
   lease?: LeaseRecord;
+  /** Balloon state of the running VM; reset at each boot. */
+  memory?: MemoryRecord;
   /** Pending transition timer, cancelled when a new action takes over. */
   timer?: ReturnType<typeof setTimeout>;
 }
@@ -79,6 +87,8 @@ export interface VolumeRecord {
   autoBackupEnabled: boolean;
   snapshotRetention: number;
   createdAt: string;
+  /** Set by updates and extends; org lists sort and filter on it. */
+  updatedAt?: string;
 }
 
 export interface SecretRecord {
@@ -100,7 +110,14 @@ export interface AppRecord {
   machines: Map<string, MachineRecord>;
   volumes: Map<string, VolumeRecord>;
   secrets: Map<string, SecretRecord>;
+  /** Shared by secrets and secret keys, as on Fly. */
   secretsVersion: number;
+  certificates: Map<string, CertificateRecord>;
+  /** Keyed by address. */
+  ips: Map<string, IpRecord>;
+  secretKeys: Map<string, SecretKeyRecord>;
+  /** Kept per app so they outlive the volume for their retention, as on Fly. */
+  snapshots: Map<string, SnapshotRecord>;
 }
 
 type Listener = (machine: MachineRecord) => void;
@@ -109,6 +126,8 @@ type Listener = (machine: MachineRecord) => void;
 export class Store {
   readonly orgs = new Map<string, OrgRecord>();
   readonly apps = new Map<string, AppRecord>();
+  /** Managed Postgres clusters by id; they belong to orgs, not apps. */
+  readonly postgres = new Map<string, PgCluster>();
   private readonly listeners = new Map<string, Set<Listener>>();
   private numericIds = 1000;
   private clearing = new AbortController();
@@ -128,6 +147,7 @@ export class Store {
     }
     this.apps.clear();
     this.orgs.clear();
+    this.postgres.clear();
     this.numericIds = 1000;
     this.clearing.abort();
     this.clearing = new AbortController();

@@ -6,6 +6,7 @@
  *   sandbox-readonly        org-wide, read only: writes answer 403
  *   sandbox-deploy:<app>    app-scoped deploy token: only <app> (apps: [<app>]); cannot create apps
  *   sandbox-exec:<app>      machine-exec token: reads and exec on <app>'s machines, nothing else
+ *   sandbox-kms[:<app>]     KMS token (POST /tokens/kms): secret-key reads and crypto only
  *   sandbox-invalid         rejected like a bad token: 401 "Authenticate: token validation error"
  *   anything else           treated like `sandbox` (an org token)
  */
@@ -17,11 +18,11 @@ import { sha256Hex } from "./ids.js";
 import { authorizeSpec, oidcSpec } from "./schemas.js";
 import type { SandboxEnv, SandboxRouter } from "./router.js";
 
-export type TokenKind = "org" | "readonly" | "deploy" | "exec";
+export type TokenKind = "org" | "readonly" | "deploy" | "exec" | "kms";
 
 export interface TokenInfo {
   kind: TokenKind;
-  /** The app a deploy or exec token is limited to. */
+  /** The app a deploy, exec or KMS token is limited to. */
   app?: string;
   orgSlug: string;
   tokenId: string;
@@ -40,8 +41,9 @@ export function parseToken(header: string | undefined): TokenInfo {
   if (!token || token === "sandbox-invalid") throw INVALID;
   const base = { orgSlug: "personal", tokenId: `tok_${sha256Hex(token).slice(0, 16)}`, user: SANDBOX_USER };
   if (token === "sandbox-readonly") return { ...base, kind: "readonly" };
-  const scoped = /^sandbox-(deploy|exec):([a-z0-9-]+)$/.exec(token);
-  if (scoped) return { ...base, kind: scoped[1] as "deploy" | "exec", app: scoped[2] };
+  if (token === "sandbox-kms") return { ...base, kind: "kms" };
+  const scoped = /^sandbox-(deploy|exec|kms):([a-z0-9-]+)$/.exec(token);
+  if (scoped) return { ...base, kind: scoped[1] as "deploy" | "exec" | "kms", app: scoped[2] };
   return { ...base, kind: "org" };
 }
 
@@ -50,6 +52,8 @@ export interface Access {
   app?: string;
   /** True for exec, the one write an exec token may make. */
   exec?: boolean;
+  /** Secret-key reads and crypto, all a KMS token may do. */
+  kms?: boolean;
   /** Creating an app or reading across the org needs an org token. */
   orgWide?: boolean;
 }
@@ -59,6 +63,11 @@ export function denial(token: TokenInfo, access: Access): string | undefined {
   const write = access.method !== "GET";
   // Worded like the macaroon library's refusal, which callers match on.
   if (token.kind === "readonly" && write) return "unauthorized for action (w not allowed): this token is read-only";
+  if (token.kind === "kms") {
+    if (!access.kms) return "unauthorized: KMS token can only use secret keys";
+    if (token.app && access.app !== token.app) return `unauthorized: token is limited to app "${token.app}"`;
+    return undefined;
+  }
   if (token.kind === "deploy" || token.kind === "exec") {
     if (access.orgWide && write) return `unauthorized: token is limited to app "${token.app}"`;
     if (access.app && access.app !== token.app) return `unauthorized: token is limited to app "${token.app}"`;

@@ -6,6 +6,7 @@ import { requireApp } from "./lookup.js";
 import { paginate } from "./paging.js";
 import { type Deps, guard, type SandboxContext, type SandboxRouter } from "./router.js";
 import { createVolumeSpec, extendVolumeSpec, updateVolumeSpec } from "./schemas.js";
+import { restoreSource } from "./snapshots.js";
 import type { AppRecord, VolumeRecord } from "./state.js";
 import { volumeView } from "./views.js";
 
@@ -112,7 +113,8 @@ export function registerVolumes(router: SandboxRouter, deps: Deps): void {
     if (source && source.region !== body.region) {
       throw badRequest(`a fork must be in the source volume's region (${source.region})`);
     }
-    const size = body.size_gb ?? source?.sizeGb ?? 1;
+    const snapshot = body.snapshot_id ? restoreSource(app, body.snapshot_id, body.size_gb) : undefined;
+    const size = body.size_gb ?? source?.sizeGb ?? (snapshot ? Math.ceil(snapshot.volumeSizeBytes / 1024 ** 3) : 1);
     checkSize(size);
     if (source && size < source.sizeGb)
       throw badRequest(`size_gb must be at least the source volume's ${source.sizeGb} GB`);
@@ -151,6 +153,7 @@ export function registerVolumes(router: SandboxRouter, deps: Deps): void {
       volume.snapshotRetention = body.snapshot_retention;
     }
     if (body.auto_backup_enabled !== undefined) volume.autoBackupEnabled = body.auto_backup_enabled;
+    volume.updatedAt = new Date().toISOString();
     return c.json(volumeView(volume));
   });
 
@@ -165,6 +168,7 @@ export function registerVolumes(router: SandboxRouter, deps: Deps): void {
     }
     checkSize(body.size_gb);
     volume.sizeGb = body.size_gb;
+    volume.updatedAt = new Date().toISOString();
     const machine = volume.attachedMachineId ? app.machines.get(volume.attachedMachineId) : undefined;
     return c.json({ volume: volumeView(volume), needs_restart: machine?.state === "started" });
   });
