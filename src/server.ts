@@ -23,11 +23,9 @@ import {
 import { PathArgumentError, buildRequest } from "./tools/request.js";
 import type { ToolArgs, ToolDef } from "./tools/types.js";
 import { VERSION } from "./version.js";
+import type { Decision } from "./policy/gate.js";
 
-export type Decision =
-  | { kind: "allow" }
-  | { kind: "deny"; reason: string; fix: string }
-  | { kind: "confirm"; message: string };
+export type { Decision };
 
 /** What one agent may do: the policy gate, seen from the server. */
 export interface AccessControl {

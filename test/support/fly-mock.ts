@@ -1,5 +1,6 @@
 import { HttpResponse, http } from "msw";
 import { type SetupServer, setupServer } from "msw/node";
+import { afterAll, afterEach, beforeAll } from "vitest";
 import { authorizationHeader } from "../../src/fly/auth.js";
 
 /** A request as it reached the mock. `body` is parsed JSON, the raw text if not JSON, or undefined if empty. */
@@ -118,3 +119,16 @@ export function createFlyMock(opts: FlyMockOptions = {}): FlyMock {
     stop: () => server.close(),
   };
 }
+
+/** A mock started for the whole file and cleared after each test. */
+export function useFlyMock(opts: FlyMockOptions = {}): FlyMock {
+  const mock = createFlyMock(opts);
+  beforeAll(() => mock.start());
+  afterEach(() => mock.reset());
+  afterAll(() => mock.stop());
+  return mock;
+}
+
+/** A JSON answer as Fly sends it. */
+export const jsonResponse = (body: unknown, status = 200, headers: Record<string, string> = {}) =>
+  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } });

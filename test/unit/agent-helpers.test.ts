@@ -1,18 +1,13 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { authorizationHeader } from "../../src/fly/auth.js";
 import { EXEC_STREAM_CAP } from "../../src/tools/results.js";
-import { createFlyMock } from "../support/fly-mock.js";
+import { jsonResponse as json, useFlyMock } from "../support/fly-mock.js";
 import { call, connect, mockedServer, textOf } from "../support/harness.js";
 
-const fly = createFlyMock();
-beforeAll(() => fly.start());
-afterEach(() => fly.reset());
-afterAll(() => fly.stop());
+const fly = useFlyMock();
 
 const APP = "demo-app";
 const M = "3d8d413b29d089";
-const json = (body: unknown, status = 200) =>
-  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
 
 describe("machines_update with merge", () => {
   it("reads the current config, merges the patch and guards the write with the version it read", async () => {

@@ -1,14 +1,11 @@
 import { ToolListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createAccessControl, policyFromFlags } from "../../src/policy/index.js";
 import { allTools, coreTools } from "../../src/tools/index.js";
-import { createFlyMock } from "../support/fly-mock.js";
+import { useFlyMock } from "../support/fly-mock.js";
 import { call, connect, mockedServer, textOf } from "../support/harness.js";
 
-const fly = createFlyMock();
-beforeAll(() => fly.start());
-afterEach(() => fly.reset());
-afterAll(() => fly.stop());
+const fly = useFlyMock();
 
 const serverFor = (access: "read" | "write" | "all") =>
   mockedServer({

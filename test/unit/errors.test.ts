@@ -1,17 +1,12 @@
 import { HttpResponse } from "msw";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createFlyMock } from "../support/fly-mock.js";
+import { describe, expect, it } from "vitest";
+import { jsonResponse as json, useFlyMock } from "../support/fly-mock.js";
 import { call, connect, mockedServer, textOf } from "../support/harness.js";
 
-const fly = createFlyMock();
-beforeAll(() => fly.start());
-afterEach(() => fly.reset());
-afterAll(() => fly.stop());
+const fly = useFlyMock();
 
 const APP = "demo-app";
 const M = "3d8d413b29d089";
-const json = (body: unknown, status: number, headers: Record<string, string> = {}) =>
-  HttpResponse.json(body as Record<string, unknown>, { status, headers });
 
 describe("Fly errors reach the agent as tool results with the next step", () => {
   const table: Array<[number, unknown, Record<string, string>, string[]]> = [

@@ -1,21 +1,16 @@
 import { PassThrough } from "node:stream";
 import { ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createAccessControl, createAuditLog, policyFromFlags } from "../../src/policy/index.js";
 import type { AgentPolicy } from "../../src/policy/index.js";
 import type { TokenScope } from "../../src/policy/scopes.js";
-import { createFlyMock } from "../support/fly-mock.js";
+import { jsonResponse as json, useFlyMock } from "../support/fly-mock.js";
 import { call, connect, mockedServer, textOf } from "../support/harness.js";
 
-const fly = createFlyMock();
-beforeAll(() => fly.start());
-afterEach(() => fly.reset());
-afterAll(() => fly.stop());
+const fly = useFlyMock();
 
 const APP = "demo-app";
 const M = "3d8d413b29d089";
-const json = (body: unknown, status = 200) =>
-  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
 
 function auditSink() {
   const stream = new PassThrough();
