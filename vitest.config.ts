@@ -7,5 +7,7 @@ export default defineConfig({
     hookTimeout: 30_000,
     pool: "forks",
     globalSetup: ["test/global-setup.ts"],
+    // Lets the soak test measure the heap after a collection.
+    poolOptions: { forks: { execArgv: ["--expose-gc"] } },
   },
 });
