@@ -179,4 +179,5 @@ export const isGoDuration = (value: string): boolean => value === "0" || DURATIO
 
 /** An RFC 3339 timestamp with an explicit offset (Z or ±hh:mm). */
 export const isRfc3339 = (value: string): boolean =>
-  /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(value) && !Number.isNaN(Date.parse(value));
+  /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(value) &&
+  !Number.isNaN(Date.parse(value));

@@ -62,7 +62,8 @@ export interface Access {
 export function denial(token: TokenInfo, access: Access): string | undefined {
   const write = access.method !== "GET";
   // Worded like the macaroon library's refusal, which callers match on.
-  if (token.kind === "readonly" && write) return "unauthorized for action (w not allowed): this token is read-only";
+  if (token.kind === "readonly" && write)
+    return "unauthorized for action (w not allowed): this token is read-only";
   if (token.kind === "kms") {
     if (!access.kms) return "unauthorized: KMS token can only use secret keys";
     if (token.app && access.app !== token.app) return `unauthorized: token is limited to app "${token.app}"`;

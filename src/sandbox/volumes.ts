@@ -114,7 +114,8 @@ export function registerVolumes(router: SandboxRouter, deps: Deps): void {
       throw badRequest(`a fork must be in the source volume's region (${source.region})`);
     }
     const snapshot = body.snapshot_id ? restoreSource(app, body.snapshot_id, body.size_gb) : undefined;
-    const size = body.size_gb ?? source?.sizeGb ?? (snapshot ? Math.ceil(snapshot.volumeSizeBytes / 1024 ** 3) : 1);
+    const size =
+      body.size_gb ?? source?.sizeGb ?? (snapshot ? Math.ceil(snapshot.volumeSizeBytes / 1024 ** 3) : 1);
     checkSize(size);
     if (source && size < source.sizeGb)
       throw badRequest(`size_gb must be at least the source volume's ${source.sizeGb} GB`);

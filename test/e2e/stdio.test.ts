@@ -30,7 +30,7 @@ describe("the built CLI over stdio, in sandbox mode", () => {
   it("lists the tools, runs calls, and says it is a sandbox on stderr only", async () => {
     const { client, call, stderr } = await spawnClient(["--sandbox", "--access", "all", "--destructive", "allow"]);
     const { tools } = await client.listTools();
-    expect(tools).toHaveLength(31);
+    expect(tools).toHaveLength(32); // core + platform, the default toolsets
     const list = await call("machines_list", { app_name: "demo-app" });
     expect(JSON.parse(textOf(list)).machines).toHaveLength(2);
     const created = JSON.parse(textOf(await call("machines_create", { app_name: "demo-app", config: { image: "nginx" } })));
