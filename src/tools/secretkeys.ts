@@ -1,10 +1,16 @@
 import { z } from "zod";
-import { appName, bytes, matching, secretName } from "./fields.js";
+import { appName, bytes, matching } from "./fields.js";
 import { okOrBody } from "./results.js";
 import { defineTools } from "./types.js";
 
 // Secret keys are KMS-style keys kept by Fly: the app uses them without ever seeing the key material.
-const target = { app_name: appName, secret_name: secretName.describe("Secret key name") };
+// Key names are freer than env-var secret names (e.g. signing-key, key.v2); no "..".
+const keyName = matching(
+  /^(?!.*\.\.)[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/,
+  "secret key names are letters, digits, _ . - (no ..)",
+).describe("Secret key name");
+
+const target = { app_name: appName, secret_name: keyName };
 const keyType = matching(/^SECRET_TYPE_KMS_[A-Z0-9_]{1,32}$/, "key types look like SECRET_TYPE_KMS_NACL_BOX");
 
 export const secretKeyTools = defineTools([

@@ -47,7 +47,7 @@ export const volumeTools = defineTools([
         "volume names are lowercase letters, digits and underscores, up to 30",
       ).describe("Volume name"),
       region: region.describe("Region the volume lives in"),
-      size_gb: z.number().int().min(1).max(500).describe("Size in GB"),
+      size_gb: z.number().int().min(1).max(500).optional().describe("Size in GB; omit to take a snapshot's size"),
       encrypted: z.boolean().optional().describe("Encrypt at rest (default true)"),
       snapshot_id: matching(/^[A-Za-z0-9_]{1,64}$/, "snapshot ids are letters, digits and _")
         .optional()

@@ -82,7 +82,7 @@ describe("bad input never reaches Fly", () => {
     ["machines_exec", { app_name: APP, machine_id: M, command: "ls -la" }, "command"],
     ["machines_create", { app_name: APP, config: {} }, "image"],
     ["machines_create", { app_name: APP, config: { image: "x", imagee: "typo" } }, "imagee"],
-    ["volumes_create", { app_name: APP, name: "data", region: "iad" }, "size_gb"],
+    ["volumes_create", { app_name: APP, name: "data", region: "iad", size_gb: 0 }, "size_gb"],
     ["secrets_set", { app_name: APP, values: {} }, "values"],
   ];
 
