@@ -2,22 +2,10 @@
 import { Command, Option } from "commander";
 import { type CliFlags, type Config, ConfigError, resolveConfig } from "./config.js";
 import { createLogger } from "./log.js";
-import { findAgentByKey, hashKey } from "./policy/index.js";
+import { findAgentByKey, hashKey } from "./policy/agent-policy.js";
 import { type Runtime, createRuntime } from "./runtime.js";
-import { startSandboxServer } from "./sandbox/index.js";
-import { closeOnSignals, createAgentDirectory, startHttpServer } from "./transport/http.js";
 import { serveStdio } from "./transport/stdio.js";
 import { VERSION } from "./version.js";
-
-/** Agents of the policy file that have a key, each with its own gate. */
-function agentDirectory(runtime: Runtime) {
-  const agents = runtime.policyFile?.agents ?? {};
-  return createAgentDirectory({
-    size: Object.values(agents).filter((a) => a.key_sha256).length,
-    lookup: (key) => findAgentByKey({ agents }, key),
-    toAccess: (_name, policy) => runtime.accessFor(policy),
-  });
-}
 
 function fail(message: string): never {
   process.stderr.write(`fly-machines-mcp: ${message}\n`);
@@ -49,9 +37,16 @@ async function runServer(flags: CliFlags): Promise<void> {
     await runtime.close();
     return;
   }
+  // Agents of the policy file that have a key, each with its own gate.
+  const agents = runtime.policyFile?.agents ?? {};
+  const { closeOnSignals, createAgentDirectory, startHttpServer } = await import("./transport/http.js");
   const served = await startHttpServer({
     serverFor: runtime.serverFor,
-    agents: agentDirectory(runtime),
+    agents: createAgentDirectory({
+      size: Object.values(agents).filter((a) => a.key_sha256).length,
+      lookup: (key) => findAgentByKey({ agents }, key),
+      toAccess: (_name, policy) => runtime.accessFor(policy),
+    }),
     // Without a policy file, a loopback-only server serves the flag-configured local agent.
     anonymous: runtime.localAccess,
     host: config.host,
@@ -119,6 +114,7 @@ program
   .action(async (opts: { port: string; host: string; rateLimits: boolean }) => {
     const port = Number(opts.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`invalid --port: ${opts.port}`);
+    const { startSandboxServer } = await import("./sandbox/index.js");
     const served = await startSandboxServer({ port, host: opts.host, rateLimits: opts.rateLimits });
     process.stderr.write(`Machines API sandbox listening on ${served.url} (any bearer token works)\n`);
     const stop = () => void served.close().then(() => process.exit(0));

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { appName, orgSlug } from "./tools/fields.js";
-import { DEFAULT_TOOLSETS } from "./tools/index.js";
+import { DEFAULT_TOOLSETS } from "./tools/default-toolsets.js";
 
 export const DEFAULT_API_HOSTNAME = "https://api.machines.dev";
 

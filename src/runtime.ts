@@ -1,18 +1,11 @@
 import type { Logger } from "pino";
 import type { Config } from "./config.js";
 import { type FlyClient, createFlyClient } from "./fly/client.js";
-import {
-  type AgentPolicy,
-  type AuditLog,
-  type PolicyFile,
-  createAccessControl,
-  createAuditLog,
-  detectScope,
-  loadPolicyFile,
-  policyFromFlags,
-} from "./policy/index.js";
+import { createAccessControl } from "./policy/access-control.js";
+import { type AgentPolicy, type PolicyFile, loadPolicyFile, policyFromFlags } from "./policy/agent-policy.js";
+import { type AuditLog, createAuditLog } from "./policy/audit.js";
+import { detectScope } from "./policy/introspect.js";
 import type { TokenScope } from "./policy/scopes.js";
-import { createSandbox } from "./sandbox/index.js";
 import { type AccessControl, createServer } from "./server.js";
 import { allTools, selectTools } from "./tools/index.js";
 import type { ToolDef } from "./tools/types.js";
@@ -28,7 +21,8 @@ export interface Runtime {
   defaults: Record<string, string | undefined>;
   audit: AuditLog;
   logger: Logger;
-  scope: { scope: TokenScope; scopeApp?: string; summary: string };
+  /** What the token reaches; asked of Fly in the background while the transport starts. */
+  scope: Promise<TokenScopeInfo>;
   /** The agents of --policy, if given. */
   policyFile?: PolicyFile;
   /** The local (stdio) agent: --agent from the policy file, or the --access/--destructive flags. */
@@ -38,21 +32,30 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
+export interface TokenScopeInfo {
+  scope: TokenScope;
+  scopeApp?: string;
+  summary: string;
+}
+
 /** In sandbox mode a token named after the sandbox's conventions (e.g. sandbox-readonly) picks the scope to emulate. */
 const sandboxToken = (env: NodeJS.ProcessEnv): string =>
   env.FLY_API_TOKEN?.startsWith("sandbox") ? env.FLY_API_TOKEN : SANDBOX_TOKEN;
 
 function flyClientFor(config: Config): { fly: FlyClient; token: string } {
   if (config.sandbox) {
+    // Loaded in the background: the client's first call waits for it, the MCP handshake does not.
+    const sandbox = import("./sandbox/index.js").then(({ createSandbox }) => createSandbox());
+    const lazyFetch: typeof fetch = async (input, init) => (await sandbox).fetch(input, init);
     const token = sandboxToken(process.env);
-    const fly = createFlyClient({ baseUrl: SANDBOX_URL, token, fetch: createSandbox().fetch, userAgent: USER_AGENT });
+    const fly = createFlyClient({ baseUrl: SANDBOX_URL, token, fetch: lazyFetch, userAgent: USER_AGENT });
     return { fly, token };
   }
   const token = config.token!;
   return { fly: createFlyClient({ baseUrl: config.apiHostname, token, userAgent: USER_AGENT }), token };
 }
 
-async function tokenScope(config: Config, fly: FlyClient, token: string): Promise<Runtime["scope"]> {
+async function tokenScope(config: Config, fly: FlyClient, token: string): Promise<TokenScopeInfo> {
   if (config.tokenScope !== "auto") {
     const summary = `token scope ${config.tokenScope} (declared)${config.app ? ` for app ${config.app}` : ""}`;
     return { scope: config.tokenScope, scopeApp: config.app, summary };
@@ -61,18 +64,38 @@ async function tokenScope(config: Config, fly: FlyClient, token: string): Promis
   return { scope: found.scope, scopeApp: found.scopeApp, summary: found.summary };
 }
 
+/** An agent's gate that the server may hold before the token's scope is known; it waits on `ready`. */
+function deferredAccess(policy: AgentPolicy, scope: Promise<TokenScopeInfo>): AccessControl {
+  let gate: AccessControl | undefined;
+  const ready = scope.then((s) => {
+    gate = createAccessControl({ scope: s.scope, scopeApp: s.scopeApp, policy });
+  });
+  const settled = () => {
+    if (!gate) throw new Error("the token scope is not known yet; await ready first");
+    return gate;
+  };
+  return {
+    agent: policy.name,
+    revealSecrets: policy.reveal_secrets === true,
+    ready,
+    isListed: (tool) => settled().isListed(tool),
+    decide: (tool, args) => settled().decide(tool, args),
+    confirm: (server, message) => settled().confirm!(server, message),
+    redactSecrets: (data, tool) => settled().redactSecrets(data, tool),
+  };
+}
+
 export async function createRuntime(config: Config, logger: Logger): Promise<Runtime> {
   const { fly, token } = flyClientFor(config);
   const tools = selectTools(config.toolsets.includes("all") ? "all" : config.toolsets);
   const knownTools = allTools.map((t) => t.name);
   const policyFile = config.policyFile ? await loadPolicyFile(config.policyFile, { knownTools }) : undefined;
-  const scope = await tokenScope(config, fly, token);
-  logger.info(scope.summary);
+  const scope = tokenScope(config, fly, token);
+  void scope.then((found) => logger.info(found.summary));
 
   const defaults = { app_name: config.app, org_slug: config.org ?? (config.sandbox ? "personal" : undefined) };
   const audit = createAuditLog({ destination: config.auditLog ?? process.stderr, secrets: [token] });
-  const accessFor = (policy: AgentPolicy): AccessControl =>
-    createAccessControl({ scope: scope.scope, scopeApp: scope.scopeApp, policy });
+  const accessFor = (policy: AgentPolicy): AccessControl => deferredAccess(policy, scope);
 
   let localPolicy: AgentPolicy;
   if (config.agent) {

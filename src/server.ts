@@ -1,4 +1,5 @@
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv";
 import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
 import {
   ListToolsRequestSchema,
@@ -38,6 +39,8 @@ export interface AccessControl {
   revealSecrets: boolean;
   /** Hides secret values in the results of tools that can return them. */
   redactSecrets(data: unknown, tool: ToolDef): unknown;
+  /** Settles when the methods above may be called (the token's scope is known). */
+  ready?: Promise<unknown>;
 }
 
 export interface AuditEntry {
@@ -130,6 +133,9 @@ async function execute(
   }
 }
 
+// One JSON Schema validator for every server: building one costs more than the rest of a server.
+const sharedValidator = new AjvJsonSchemaValidator();
+
 // Schemas are converted once per tool and set of defaults, not per session or request.
 const toolListCache = new WeakMap<ToolDef, Map<string, Tool>>();
 
@@ -164,18 +170,25 @@ export function createServer(opts: ServerOptions): McpServer {
   const defaults = opts.defaults ?? {};
   const server = new McpServer(
     { name: opts.name ?? "fly-machines-mcp", version: VERSION },
-    { capabilities: { tools: { listChanged: true } } },
+    { capabilities: { tools: { listChanged: true } }, jsonSchemaValidator: sharedValidator },
   );
-  const listedTools: ToolDef[] = [];
+  const registeredTools: ToolDef[] = [];
+  // Until the scope is known, nothing is listable; calls and listings wait for it.
+  let settled = access.ready === undefined;
+  void access.ready?.then(() => {
+    settled = true;
+  });
   const registered = new Set<string>();
 
   const addTool = (tool: ToolDef): boolean => {
     registered.add(tool.name);
+    registeredTools.push(tool);
     const input = inputWithDefaults(tool, defaults);
     server.registerTool(
       tool.name,
       { title: tool.title, description: tool.description, inputSchema: input, annotations: annotationsOf(tool) },
       async (rawArgs: ToolArgs, extra) => {
+        await access.ready;
         const started = performance.now();
         const args = applyDefaults(tool, rawArgs, defaults);
         const target = targetOf(tool, args);
@@ -206,9 +219,7 @@ export function createServer(opts: ServerOptions): McpServer {
         return outcome.result;
       },
     );
-    const listed = access.isListed(tool);
-    if (listed) listedTools.push(tool);
-    return listed;
+    return settled && access.isListed(tool);
   };
   for (const tool of opts.tools) addTool(tool);
 
@@ -221,8 +232,10 @@ export function createServer(opts: ServerOptions): McpServer {
     : [];
 
   // Tools this agent may not use stay callable (to explain the denial) but are not listed.
-  server.server.setRequestHandler(ListToolsRequestSchema, () => ({
-    tools: [...metaTools, ...listedTools.map((tool) => describeTool(tool, defaults))],
-  }));
+  server.server.setRequestHandler(ListToolsRequestSchema, async () => {
+    await access.ready;
+    const listed = registeredTools.filter((tool) => access.isListed(tool));
+    return { tools: [...metaTools, ...listed.map((tool) => describeTool(tool, defaults))] };
+  });
   return server;
 }

@@ -1,8 +1,12 @@
 import { createHash, timingSafeEqual } from "node:crypto";
+import { createRequire } from "node:module";
 import { readFile } from "node:fs/promises";
-import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import type { AccessClass } from "../tools/types.js";
+
+// The YAML parser is loaded on first use: only --policy needs it, and start-up time counts.
+const parseYaml = (text: string): unknown =>
+  (createRequire(import.meta.url)("yaml") as typeof import("yaml")).parse(text);
 
 export type DestructiveMode = "deny" | "confirm" | "allow";
 

@@ -80,8 +80,7 @@ export const allTools: readonly ToolDef[] = [
   ...deprecatedTools,
 ];
 
-/** Toolsets served when none are chosen: core plus cheap read-only lookups. */
-export const DEFAULT_TOOLSETS: readonly string[] = ["core", "platform"];
+export { DEFAULT_TOOLSETS } from "./default-toolsets.js";
 
 export const toolsets = (): string[] => [...new Set(allTools.map((t) => t.toolset))];
 
