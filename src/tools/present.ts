@@ -16,8 +16,26 @@ export function annotationsOf(tool: ToolDef): ToolAnnotations {
 
 export type ArgDefaults = Readonly<Record<string, string | undefined>>;
 
+// Built once per tool and set of defaults: HTTP builds a server per session or request.
+const withDefaultsCache = new WeakMap<ToolDef, Map<string, z.ZodObject>>();
+
 /** With FLY_APP_NAME / FLY_ORG_SLUG set, those arguments become optional and say their default. */
 export function inputWithDefaults(tool: ToolDef, defaults: ArgDefaults): z.ZodObject {
+  const key = JSON.stringify(defaults);
+  let byDefaults = withDefaultsCache.get(tool);
+  if (!byDefaults) {
+    byDefaults = new Map();
+    withDefaultsCache.set(tool, byDefaults);
+  }
+  let input = byDefaults.get(key);
+  if (!input) {
+    input = buildInputWithDefaults(tool, defaults);
+    byDefaults.set(key, input);
+  }
+  return input;
+}
+
+function buildInputWithDefaults(tool: ToolDef, defaults: ArgDefaults): z.ZodObject {
   const shape = tool.input.shape;
   const overrides: Record<string, z.ZodType> = {};
   for (const [field, value] of Object.entries(defaults)) {
