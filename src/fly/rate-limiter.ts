@@ -1,5 +1,3 @@
-import Bottleneck from "bottleneck";
-import { abortable } from "./abort.js";
 import { FlyApiError } from "./errors.js";
 import { type RateLimitConfig, type RateRule, bucketKey, resolveRateLimits, ruleFor } from "./rate-limits.js";
 
@@ -23,28 +21,33 @@ export interface RateLimiter {
   acquire(call: LimitedCall, opts?: AcquireOptions): Promise<void>;
 }
 
-const intervalOf = (rule: RateRule) => Math.ceil(1000 / rule.perSecond);
+interface Waiter {
+  go: () => void;
+  signal?: AbortSignal;
+  onAbort?: () => void;
+}
+
+/** Fly's bucket as we see it: refills continuously, `rule.burst` at most. */
+interface Bucket {
+  rule: RateRule;
+  tokens: number;
+  at: number;
+  queue: Waiter[];
+  /** Set while someone waits: fires when the next token is due. */
+  timer?: ReturnType<typeof setTimeout>;
+}
 
 /**
- * Bottleneck refills its reservoir on a free-running clock, so right after a burst the next token
- * can come up to one interval early. Holding one token of the burst back keeps every window within
- * Fly's bucket (burst + rate x time). A burst of 1 is plain spacing, which minTime does.
+ * A queued call goes out this long after its token is due. Fly's clock starts when our first call
+ * arrives, so a later call that travels faster than the first would find Fly a token short: against
+ * the strict test bucket, first calls arrive up to ~7 ms later than the ones after them. It delays,
+ * never slows: the bucket keeps filling meanwhile, so sustained throughput stays at the rate (bursts
+ * of 1 excepted, where a full bucket cannot gain). It also covers Node timers firing up to 1 ms early.
  */
-function settingsFor(rule: RateRule, maxQueue: number): Bottleneck.ConstructorOptions {
-  const intervalMs = intervalOf(rule);
-  const queue = { highWater: maxQueue, strategy: Bottleneck.strategy.OVERFLOW };
-  // Plain spacing has no spare token to absorb network jitter, so it gets a 10% margin.
-  if (rule.burst < 2) return { ...queue, minTime: Math.ceil(intervalMs * 1.1) };
-  const held = Math.floor(rule.burst) - 1;
-  return {
-    ...queue,
-    reservoir: held,
-    reservoirIncreaseAmount: 1,
-    reservoirIncreaseInterval: intervalMs,
-    reservoirIncreaseMaximum: held,
-    heartbeatInterval: Math.max(5, Math.floor(intervalMs / 10)),
-  };
-}
+const SLACK_MS = 10;
+
+/** How often full, idle buckets are dropped: a new one starts full, so only the map shrinks. */
+const SWEEP_EVERY_MS = 60_000;
 
 function limitedLocally(call: LimitedCall, why: string): FlyApiError {
   return new FlyApiError(0, `${call.action ?? call.path}: ${why}; nothing was sent to Fly`, {
@@ -64,71 +67,109 @@ function cancelledInQueue(call: LimitedCall): FlyApiError {
   });
 }
 
-/** Per-action, per-app/machine queues that release calls as fast as Fly's limits allow. */
+function refill(bucket: Bucket, now: number): void {
+  const { perSecond, burst } = bucket.rule;
+  bucket.tokens = Math.min(burst, bucket.tokens + ((now - bucket.at) / 1000) * perSecond);
+  bucket.at = now;
+}
+
+/** Milliseconds until the bucket holds `count` tokens. */
+const msUntil = (bucket: Bucket, count: number) =>
+  Math.max(0, ((count - bucket.tokens) / bucket.rule.perSecond) * 1000);
+
+function release(bucket: Bucket): void {
+  bucket.timer = undefined;
+  refill(bucket, performance.now());
+  while (bucket.queue.length > 0 && bucket.tokens >= 1) {
+    bucket.tokens -= 1;
+    const waiter = bucket.queue.shift() as Waiter;
+    if (waiter.onAbort) waiter.signal?.removeEventListener("abort", waiter.onAbort);
+    waiter.go();
+  }
+  schedule(bucket);
+}
+
+function schedule(bucket: Bucket): void {
+  if (bucket.timer || bucket.queue.length === 0) return;
+  bucket.timer = setTimeout(release, Math.ceil(msUntil(bucket, 1)) + SLACK_MS, bucket);
+}
+
+/** Per-action, per-app/machine token buckets that release calls as fast as Fly's limits allow. */
 export function createRateLimiter(config: Partial<RateLimitConfig> = {}): RateLimiter {
   const limits = resolveRateLimits(config);
-  const groups = new Map<string, Bottleneck.Group>();
-  const waiting = new Map<string, number>();
+  const buckets = new Map<string, Bucket>();
+  let sweptAt = performance.now();
 
-  const limiterFor = (action: string, target: string, rule: RateRule): Bottleneck => {
-    let group = groups.get(action);
-    if (!group) {
-      // Idle buckets are dropped once Fly's own bucket is surely full again.
-      const timeout = Math.max(10_000, 2 * rule.burst * intervalOf(rule));
-      group = new Bottleneck.Group({ ...settingsFor(rule, limits.maxQueue), timeout });
-      groups.set(action, group);
+  const sweep = (now: number) => {
+    sweptAt = now;
+    for (const [key, bucket] of buckets) {
+      refill(bucket, now);
+      if (bucket.queue.length === 0 && bucket.tokens >= bucket.rule.burst) buckets.delete(key);
     }
-    return group.key(target);
   };
 
-  const expectedWaitMs = async (limiter: Bottleneck, rule: RateRule, ahead: number): Promise<number> => {
-    const reservoir = await limiter.currentReservoir();
-    const available = reservoir ?? (ahead === 0 ? 1 : 0);
-    const short = ahead + 1 - available;
-    return short > 0 ? short * intervalOf(rule) : 0;
+  const bucketFor = (call: LimitedCall, now: number): Bucket => {
+    const rule = ruleFor(limits, call);
+    const { action, target } = bucketKey(rule, call);
+    const key = `${action}\n${target}`;
+    let bucket = buckets.get(key);
+    if (!bucket) {
+      bucket = { rule, tokens: rule.burst, at: now, queue: [] };
+      buckets.set(key, bucket);
+    }
+    return bucket;
   };
 
   return {
-    async acquire(call, opts = {}) {
+    acquire(call, opts = {}) {
       const { signal } = opts;
-      if (signal?.aborted) throw cancelledInQueue(call);
-      const rule = ruleFor(limits, call.action ?? "");
-      const { action, target } = bucketKey(rule, call);
-      const limiter = limiterFor(action, target, rule);
-      const key = `${action}\n${target}`;
-      const ahead = waiting.get(key) ?? 0;
-      // Counted before the first await, so calls arriving together see each other.
-      waiting.set(key, ahead + 1);
-      try {
-        const waitMs = await expectedWaitMs(limiter, rule, ahead);
-        const maxWaitMs = Math.min(opts.maxWaitMs ?? limits.maxWaitMs, limits.maxWaitMs);
-        if (waitMs > maxWaitMs) {
-          throw limitedLocally(
-            call,
-            `${ahead} calls are already waiting and the next free slot is about ${Math.ceil(waitMs / 1000)} s away (limit ${rule.perSecond}/s, burst ${rule.burst})`,
-          );
-        }
-        if (signal?.aborted) throw cancelledInQueue(call);
-        if (waitMs > 0) opts.onQueued?.(waitMs);
+      if (signal?.aborted) return Promise.reject(cancelledInQueue(call));
+      const now = performance.now();
+      if (now - sweptAt > SWEEP_EVERY_MS) sweep(now);
+      const bucket = bucketFor(call, now);
+      refill(bucket, now);
 
-        const refunds = rule.burst >= 2;
-        const permit = limiter.schedule(() => {
-          // A caller that gave up hands its slot to the next one in line.
-          if (signal?.aborted && refunds) void limiter.incrementReservoir(1);
-          return Promise.resolve();
-        });
-        permit.catch(() => {});
-        await abortable(permit, signal, () => cancelledInQueue(call)).catch((error: unknown) => {
-          if (error instanceof Bottleneck.BottleneckError) {
-            throw limitedLocally(call, `${limits.maxQueue} calls are already waiting for this action`);
-          }
-          throw error;
-        });
-      } finally {
-        const left = (waiting.get(key) ?? 1) - 1;
-        if (left > 0) waiting.set(key, left);
-        else waiting.delete(key);
+      const ahead = bucket.queue.length;
+      if (ahead === 0 && bucket.tokens >= 1) {
+        bucket.tokens -= 1;
+        return Promise.resolve();
       }
+      if (ahead >= limits.maxQueue) {
+        return Promise.reject(
+          limitedLocally(call, `${limits.maxQueue} calls are already waiting for this action`),
+        );
+      }
+      // Its token comes after one for each call ahead of it.
+      const waitMs = msUntil(bucket, ahead + 1) + SLACK_MS;
+      const maxWaitMs = Math.min(opts.maxWaitMs ?? limits.maxWaitMs, limits.maxWaitMs);
+      if (waitMs > maxWaitMs) {
+        const { perSecond, burst } = bucket.rule;
+        return Promise.reject(
+          limitedLocally(
+            call,
+            `${ahead} ${ahead === 1 ? "call is" : "calls are"} already waiting and this one's turn is about ${(waitMs / 1000).toFixed(1)} s away (limit ${perSecond}/s, burst ${burst})`,
+          ),
+        );
+      }
+      opts.onQueued?.(waitMs);
+
+      return new Promise<void>((resolve, reject) => {
+        const waiter: Waiter = { go: resolve, signal };
+        if (signal) {
+          // Leaving the queue hands the next token to whoever is behind.
+          waiter.onAbort = () => {
+            bucket.queue.splice(bucket.queue.indexOf(waiter), 1);
+            if (bucket.queue.length === 0) {
+              clearTimeout(bucket.timer);
+              bucket.timer = undefined;
+            }
+            reject(cancelledInQueue(call));
+          };
+          signal.addEventListener("abort", waiter.onAbort, { once: true });
+        }
+        bucket.queue.push(waiter);
+        schedule(bucket);
+      });
     },
   };
 }

@@ -1,7 +1,8 @@
 /**
  * Fly's published Machines API limits (docs: "Working with the Machines API"): per action and per
- * Machine/App ID, 1 req/s with a burst of 3; Get Machine 5 req/s with a burst of 10; app deletions
- * 100 per minute. Fly answers 429 beyond them.
+ * Machine/App ID, 1 req/s with a burst of 3 for most actions, such as creating or starting a Machine;
+ * 5 req/s with a burst of 10 for getting a Machine; app deletions 100 per minute. Fly answers 429
+ * beyond them.
  */
 export interface RateRule {
   /** Sustained rate. */
@@ -16,8 +17,10 @@ export interface RateRule {
 }
 
 export interface RateLimitConfig {
-  /** Rule for every action not listed in `actions`. */
+  /** Rule for every call that neither `actions` nor `methods` names. */
   default: RateRule;
+  /** Per HTTP method, for actions not listed in `actions`. */
+  methods: Record<string, RateRule>;
   /** Per action (tool name). */
   actions: Record<string, RateRule>;
   /** Calls that may wait in one bucket's queue; more fail at once with `rate_limited_locally`. */
@@ -28,11 +31,12 @@ export interface RateLimitConfig {
 
 export const FLY_RATE_LIMITS: RateLimitConfig = {
   default: { perSecond: 1, burst: 3 },
+  // An agent reading state should not be held to the write limit: every read gets Get Machine's.
+  methods: { GET: { perSecond: 5, burst: 10 } },
   actions: {
-    machines_get: { perSecond: 5, burst: 10 },
     // A new app has no ID yet, so its creations share one bucket.
     apps_create: { perSecond: 1, burst: 3, scope: "action" },
-    // 100 per minute across apps: 10 at once plus 1.5/s never exceeds 100 in any 60 s window.
+    // 100 per minute across apps: 10 at once plus 1.5/s is exactly 100 in any 60 s window, never more.
     apps_delete: { perSecond: 1.5, burst: 10, scope: "action" },
   },
   maxQueue: 30,
@@ -43,12 +47,18 @@ export function resolveRateLimits(config: Partial<RateLimitConfig> = {}): RateLi
   return {
     ...FLY_RATE_LIMITS,
     ...config,
+    methods: { ...FLY_RATE_LIMITS.methods, ...config.methods },
     actions: { ...FLY_RATE_LIMITS.actions, ...config.actions },
   };
 }
 
-export function ruleFor(config: RateLimitConfig, action: string): RateRule {
-  return config.actions[action] ?? config.default;
+// Own keys only: an action named like an Object.prototype member must not find it.
+const own = (rules: Record<string, RateRule>, key: string | undefined) =>
+  key !== undefined && Object.hasOwn(rules, key) ? rules[key] : undefined;
+
+/** The action's own rule, else its method's, else the default. */
+export function ruleFor(config: RateLimitConfig, req: { action?: string; method: string }): RateRule {
+  return own(config.actions, req.action) ?? own(config.methods, req.method) ?? config.default;
 }
 
 const MACHINE_IN_PATH = /^\/apps\/[^/]+\/machines\/([^/?]+)/;

@@ -51,7 +51,7 @@ describe("progress notifications reach an MCP client that asked for them", () =>
     const fly1 = client({ rateLimits: { default: { perSecond: 10, burst: 2 } } });
     const mcp = await connect(mockedServer({ fly: fly1 }));
     const args = { app_name: APP, machine_id: M };
-    const calls = await Promise.all([1, 2, 3].map(() => callWithProgress(mcp, "machines_start", args)));
+    const calls = await Promise.all([1, 2, 3, 4].map(() => callWithProgress(mcp, "machines_start", args)));
     expect(calls.every((c) => !c.result.isError)).toBe(true);
     const messages = calls.flatMap((c) => c.progress.map((p) => p.message));
     expect(messages.filter((m) => m?.includes("queued by the rate limit"))).toHaveLength(2);

@@ -1,0 +1,54 @@
+// The HTTP server under test, in its own process so clients and server each get a core.
+// Usage: BENCH_AGENT_KEY=... node --import tsx bench/http-server.ts stateless|sessions
+// Prints the MCP URL on stdout; then answers each line "cpu" on stdin with its CPU time in ms.
+import { devNull } from "node:os";
+import { createInterface } from "node:readline";
+import { createFlyClient } from "../src/fly/client.js";
+import { createLogger } from "../src/log.js";
+import { createAccessControl, createAuditLog, policyFromFlags } from "../src/policy/index.js";
+import { createSandbox } from "../src/sandbox/index.js";
+import { createServer } from "../src/server.js";
+import { DEFAULT_TOOLSETS, selectTools } from "../src/tools/index.js";
+import { createAgentDirectory, startHttpServer } from "../src/transport/http.js";
+import { USER_AGENT } from "../src/version.js";
+
+const AGENT_KEY = process.env.BENCH_AGENT_KEY ?? "";
+const stateless = process.argv[2] === "stateless";
+const logger = createLogger("warn");
+const sandbox = createSandbox({ rateLimits: false, transitionMs: 0 });
+const fly = createFlyClient({
+  baseUrl: "http://sandbox.local",
+  token: "sandbox",
+  fetch: sandbox.fetch,
+  userAgent: USER_AGENT,
+  rateLimits: false,
+});
+const tools = selectTools(DEFAULT_TOOLSETS);
+// Audit lines are formatted and written as in production, to a sink that costs no disk.
+const audit = createAuditLog({ destination: devNull });
+const policy = { ...policyFromFlags({ access: "read" }), name: "bench" };
+const agents = createAgentDirectory({
+  size: 1,
+  lookup: (key) => (key === AGENT_KEY ? { name: "bench", policy } : undefined),
+  toAccess: (_name, p: typeof policy) => createAccessControl({ scope: "org", policy: p }),
+});
+
+const served = await startHttpServer({
+  serverFor: (access) => createServer({ tools, fly, access, audit, logger }),
+  agents,
+  host: "127.0.0.1",
+  port: 0,
+  stateless,
+  logger,
+});
+process.stdout.write(`${served.url}\n`);
+
+const stop = () => void served.close().then(() => process.exit(0));
+process.once("SIGTERM", stop);
+process.stdin.once("end", stop);
+// The parent reads this before and after a run to tell server CPU from client CPU.
+createInterface({ input: process.stdin }).on("line", (line) => {
+  if (line.trim() !== "cpu") return;
+  const { user, system } = process.cpuUsage();
+  process.stdout.write(`${(user + system) / 1000}\n`);
+});

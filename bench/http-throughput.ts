@@ -1,0 +1,136 @@
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { createInterface } from "node:readline";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { callOk } from "./mcp.js";
+import { type BenchResult, type Row, int, ms, round, summarize } from "./stats.js";
+
+const CONCURRENCY = [1, 8, 32];
+const DURATION_MS = 4_000;
+const WARMUP_MS = 1_000;
+const AGENT_KEY = "bench-agent-key-0123456789";
+const CALL = { name: "apps_get", args: { app_name: "demo-app" } };
+
+interface ServerProcess {
+  url: URL;
+  /** CPU time the server process has used so far, in ms. */
+  cpuMs(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+async function startServer(mode: "stateless" | "sessions"): Promise<ServerProcess> {
+  const child = spawn(process.execPath, ["--import", "tsx", "bench/http-server.ts", mode], {
+    stdio: ["pipe", "pipe", "inherit"],
+    env: { ...process.env, BENCH_AGENT_KEY: AGENT_KEY },
+  });
+  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  const exited = once(child, "exit").then(([code]) => {
+    throw new Error(`bench/http-server.ts exited with ${code}`);
+  });
+  exited.catch(() => {});
+  const nextLine = async () => {
+    const next = await Promise.race([lines.next(), exited]);
+    if (next.done) throw new Error("bench/http-server.ts closed its output");
+    return next.value;
+  };
+  const url = new URL(await nextLine());
+  return {
+    url,
+    cpuMs: async () => {
+      child.stdin!.write("cpu\n");
+      return Number(await nextLine());
+    },
+    stop: async () => {
+      child.kill("SIGTERM");
+      await once(child, "exit");
+    },
+  };
+}
+
+async function connect(url: URL): Promise<Client> {
+  const transport = new StreamableHTTPClientTransport(url, {
+    requestInit: { headers: { authorization: `Bearer ${AGENT_KEY}` } },
+  });
+  const client = new Client({ name: "bench", version: "1.0.0" });
+  await client.connect(transport);
+  return client;
+}
+
+/** N clients call in a closed loop for a fixed time: latency of each call, calls/s, CPU per call on each side. */
+async function drive(server: ServerProcess, clients: number, durationMs: number) {
+  const connected = await Promise.all(Array.from({ length: clients }, () => connect(server.url)));
+  const latencies: number[] = [];
+  const serverCpuBefore = await server.cpuMs();
+  const clientCpuBefore = process.cpuUsage();
+  const started = performance.now();
+  const deadline = started + durationMs;
+  await Promise.all(
+    connected.map(async (client) => {
+      while (performance.now() < deadline) {
+        const t = performance.now();
+        await callOk(client, CALL.name, CALL.args);
+        latencies.push(performance.now() - t);
+      }
+    }),
+  );
+  const elapsed = performance.now() - started;
+  const clientCpu = process.cpuUsage(clientCpuBefore);
+  const serverCpuMs = (await server.cpuMs()) - serverCpuBefore;
+  // Ending sessions keeps the server under its session cap across runs.
+  await Promise.all(
+    connected.map(async (client) => {
+      const transport = client.transport as StreamableHTTPClientTransport | undefined;
+      if (transport?.sessionId) await transport.terminateSession().catch(() => {});
+      await client.close();
+    }),
+  );
+  const calls = latencies.length;
+  return {
+    callsPerSecond: (calls / elapsed) * 1000,
+    serverCpuMsPerCall: serverCpuMs / calls,
+    clientCpuMsPerCall: (clientCpu.user + clientCpu.system) / 1000 / calls,
+    ...summarize(latencies),
+  };
+}
+
+/** MCP over Streamable HTTP on loopback, with sessions and stateless, at several concurrencies. */
+export async function runHttpThroughput(): Promise<BenchResult> {
+  const rows: Row[] = [];
+  const figures: Record<string, unknown> = { tool: CALL.name, durationMs: DURATION_MS };
+  console.log(
+    `\nHTTP throughput (${CALL.name}, closed loop, ${DURATION_MS / 1000} s per run; server in its own process, CPU ms per call on each side)`,
+  );
+  for (const mode of ["sessions", "stateless"] as const) {
+    const server = await startServer(mode);
+    try {
+      await drive(server, 8, WARMUP_MS);
+      const runs: Record<string, unknown> = {};
+      for (const n of CONCURRENCY) {
+        const r = await drive(server, n, DURATION_MS);
+        console.log(
+          `  ${mode.padEnd(9)} N=${String(n).padEnd(3)} ${int(r.callsPerSecond).padStart(6)} calls/s  p50 ${ms(r.p50)}  p99 ${ms(r.p99)}  CPU server ${ms(r.serverCpuMsPerCall)}  client ${ms(r.clientCpuMsPerCall)}`,
+        );
+        runs[`n${n}`] = {
+          calls: r.n,
+          callsPerSecond: round(r.callsPerSecond, 0),
+          p50Ms: round(r.p50, 2),
+          p99Ms: round(r.p99, 2),
+          serverCpuMsPerCall: round(r.serverCpuMsPerCall, 3),
+          clientCpuMsPerCall: round(r.clientCpuMsPerCall, 3),
+        };
+        rows.push({
+          name: `http ${mode} N=${n}`,
+          figure: `${int(r.callsPerSecond)}/s, p50 ${ms(r.p50)}, p99 ${ms(r.p99)}`,
+          goal: n === 1 ? "p99 <= 20 ms" : ">= 1,000/s, p99 <= 20 ms",
+          // One client waits for each answer before its next call, so the rate goal needs concurrency.
+          met: r.p99 <= 20 && (n === 1 || r.callsPerSecond >= 1_000),
+        });
+      }
+      figures[mode] = runs;
+    } finally {
+      await server.stop();
+    }
+  }
+  return { rows, figures };
+}
