@@ -20,7 +20,7 @@ interface ServerProcess {
 }
 
 async function startServer(mode: "stateless" | "sessions"): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", "bench/http-server.ts", mode], {
+  const child = spawn(process.execPath, [...(process.env.BENCH_PROF ? ["--cpu-prof", "--cpu-prof-dir=" + process.env.BENCH_PROF] : []), "--import", "tsx", "bench/http-server.ts", mode], {
     stdio: ["pipe", "pipe", "inherit"],
     env: { ...process.env, BENCH_AGENT_KEY: AGENT_KEY },
   });

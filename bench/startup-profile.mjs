@@ -12,7 +12,7 @@ await import("@modelcontextprotocol/sdk/server/mcp.js");
 await import("@modelcontextprotocol/sdk/server/stdio.js");
 await import("zod");
 mark("import: SDK + zod (the floor's imports)");
-for (const dep of ["commander", "pino", "ky", "bottleneck", "yaml", "hono", "@hono/node-server"]) {
+for (const dep of ["commander", "pino", "ky", "yaml", "hono", "@hono/node-server"]) {
   await import(dep);
   mark(`import: ${dep}`);
 }

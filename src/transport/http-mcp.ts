@@ -58,7 +58,9 @@ export function createMcpHandler(opts: McpHandlerOptions): McpHandler {
     const body = await bodyOf(req, res, maxBodyBytes);
     if (body === false) return;
     const server = serverFor(who.access);
-    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+    // No session means no later request can answer a server-to-client question, so a plain JSON
+    // answer loses nothing and costs less than an SSE stream on both sides.
+    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
     res.on("close", () => {
       void server.close().catch(() => undefined);
     });
