@@ -4,12 +4,6 @@ import { callTool, harness, KEYS, MCP_HEADERS, raw, rpc, textOf } from "./suppor
 const h = harness();
 afterEach(() => h.cleanup());
 
-/** The JSON-RPC message in an SSE reply. */
-function _sseMessage(text: string): { result?: unknown; error?: unknown } {
-  const data = text.split("\n").find((line) => line.startsWith("data: {"));
-  return JSON.parse(data!.slice("data: ".length));
-}
-
 describe("stateless mode", () => {
   it("serves the SDK client without a session id", async () => {
     const served = await h.start({ stateless: true });
