@@ -19,6 +19,7 @@ import {
   errorResult,
   inputWithDefaults,
   jsonSchemaOf,
+  perToolAndDefaults,
   successResult,
 } from "./tools/present.js";
 import { PathArgumentError, buildRequest } from "./tools/request.js";
@@ -136,29 +137,16 @@ async function execute(
 // One JSON Schema validator for every server: building one costs more than the rest of a server.
 const sharedValidator = new AjvJsonSchemaValidator();
 
-// Schemas are converted once per tool and set of defaults, not per session or request.
-const toolListCache = new WeakMap<ToolDef, Map<string, Tool>>();
-
-function describeTool(tool: ToolDef, defaults: ArgDefaults): Tool {
-  const key = JSON.stringify(defaults);
-  let byDefaults = toolListCache.get(tool);
-  if (!byDefaults) {
-    byDefaults = new Map();
-    toolListCache.set(tool, byDefaults);
-  }
-  let entry = byDefaults.get(key);
-  if (!entry) {
-    entry = {
-      name: tool.name,
-      title: tool.title,
-      description: tool.description,
-      inputSchema: jsonSchemaOf(inputWithDefaults(tool, defaults)) as Tool["inputSchema"],
-      annotations: annotationsOf(tool),
-    };
-    byDefaults.set(key, entry);
-  }
-  return entry;
-}
+/** A tool as tools/list publishes it, converted once per tool and set of defaults. */
+const describeTool = perToolAndDefaults(
+  (tool, defaults): Tool => ({
+    name: tool.name,
+    title: tool.title,
+    description: tool.description,
+    inputSchema: jsonSchemaOf(inputWithDefaults(tool, defaults)) as Tool["inputSchema"],
+    annotations: annotationsOf(tool),
+  }),
+);
 
 function denial(reason: string, fix: string): CallToolResult {
   return errorResult(`Denied by policy: ${reason}.\nTo allow it: ${fix}.`);

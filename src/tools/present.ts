@@ -16,24 +16,26 @@ export function annotationsOf(tool: ToolDef): ToolAnnotations {
 
 export type ArgDefaults = Readonly<Record<string, string | undefined>>;
 
-// Built once per tool and set of defaults: HTTP builds a server per session or request.
-const withDefaultsCache = new WeakMap<ToolDef, Map<string, z.ZodObject>>();
+/**
+ * Memoizes a value per tool and set of defaults: HTTP builds a server per session or request, and
+ * schemas should be built and converted once, not each time.
+ */
+export function perToolAndDefaults<T>(build: (tool: ToolDef, defaults: ArgDefaults) => T) {
+  const cache = new WeakMap<ToolDef, Map<string, T>>();
+  return (tool: ToolDef, defaults: ArgDefaults): T => {
+    const key = JSON.stringify(defaults);
+    let byDefaults = cache.get(tool);
+    if (!byDefaults) {
+      byDefaults = new Map();
+      cache.set(tool, byDefaults);
+    }
+    if (!byDefaults.has(key)) byDefaults.set(key, build(tool, defaults));
+    return byDefaults.get(key)!;
+  };
+}
 
 /** With FLY_APP_NAME / FLY_ORG_SLUG set, those arguments become optional and say their default. */
-export function inputWithDefaults(tool: ToolDef, defaults: ArgDefaults): z.ZodObject {
-  const key = JSON.stringify(defaults);
-  let byDefaults = withDefaultsCache.get(tool);
-  if (!byDefaults) {
-    byDefaults = new Map();
-    withDefaultsCache.set(tool, byDefaults);
-  }
-  let input = byDefaults.get(key);
-  if (!input) {
-    input = buildInputWithDefaults(tool, defaults);
-    byDefaults.set(key, input);
-  }
-  return input;
-}
+export const inputWithDefaults = perToolAndDefaults(buildInputWithDefaults);
 
 function buildInputWithDefaults(tool: ToolDef, defaults: ArgDefaults): z.ZodObject {
   const shape = tool.input.shape;
