@@ -56,7 +56,7 @@ async function main(): Promise<void> {
   const created = data(
     await callTool("machines_create", {
       app_name: app,
-      name: "demo-worker",
+      name: "demo-job",
       region: "iad",
       config: { image: "nginx:latest", guest: { cpu_kind: "shared", cpus: 1, memory_mb: 256 }, env: { MODE: "demo" } },
     }),

@@ -99,6 +99,9 @@ export function registerMachines(router: SandboxRouter, deps: Deps): void {
         `min_secrets_version ${body.min_secrets_version} is newer than the app's secrets (version ${app.secretsVersion})`,
       );
     }
+    // Machine names are unique within an app while the machine exists.
+    const taken = body.name && [...app.machines.values()].some((m) => m.name === body.name && m.state !== "destroyed");
+    if (taken) throw conflict(`a machine named "${body.name}" already exists in app ${app.name}; choose another name`);
     const volume = mountedVolume(app, config, body.region, undefined);
     const machine = addMachine(deps, app, {
       config,

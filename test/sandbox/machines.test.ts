@@ -27,6 +27,16 @@ describe("sandbox machines", () => {
     expect(wait.body).toMatchObject({ ok: true, state: "started", version: m.version });
   });
 
+  it("refuses a second machine with a name the app already uses, and frees it once destroyed", async () => {
+    const dup = await call(sb, "POST", "/apps/demo-app/machines", { body: { name: "demo-web", config: { image: IMAGE } } });
+    expect(dup.status).toBe(409);
+    expect(dup.body.error).toContain('"demo-web" already exists');
+    const m = await createMachine(sb, { name: "short-lived" });
+    await call(sb, "DELETE", `/apps/demo-app/machines/${m.id}?force=true`);
+    await sb.settle();
+    expect((await createMachine(sb, { name: "short-lived" })).name).toBe("short-lived");
+  });
+
   it("leaves a skip_launch machine in created", async () => {
     const m = await createMachine(sb, { skip_launch: true });
     expect(m.state).toBe("created");
