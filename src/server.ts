@@ -25,7 +25,7 @@ import {
 import { PathArgumentError, buildRequest } from "./tools/request.js";
 import type { ToolArgs, ToolDef } from "./tools/types.js";
 import { VERSION } from "./version.js";
-import type { Decision } from "./policy/gate.js";
+import { type Decision, resourceOf } from "./policy/gate.js";
 
 export type { Decision };
 
@@ -81,12 +81,9 @@ const allowAll: AccessControl = {
   redactSecrets: (d) => d,
 };
 
-const RESOURCE_FIELDS = ["machine_id", "volume_id", "secret_name"] as const;
-
 function targetOf(tool: ToolDef, args: ToolArgs): { app?: string; resource?: string } {
   const app = args[tool.appArg ?? "app_name"];
-  const resource = RESOURCE_FIELDS.map((f) => args[f]).find((v) => typeof v === "string");
-  return { app: typeof app === "string" ? app : undefined, resource: resource as string | undefined };
+  return { app: typeof app === "string" ? app : undefined, resource: resourceOf(tool, args) };
 }
 
 /** Runs one tool call after the gate said yes: prepare, request, shape, or map the failure. */

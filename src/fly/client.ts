@@ -119,12 +119,12 @@ export function failedBeforeSending(error: unknown, depth = 0): boolean {
   return failedBeforeSending(e.cause, depth + 1);
 }
 
-function exchangeFailure(error: unknown, req: FlyRequest, where: Where): FlyApiError {
+function exchangeFailure(error: unknown, req: FlyRequest, where: Where, deadline: AbortSignal): FlyApiError {
   if (error instanceof FlyApiError) return error;
   const notSent = failedBeforeSending(error);
   // A write that may have left has an unknown effect on Fly.
   const outcomeUnknown = req.method !== "GET" && !notSent;
-  if (error instanceof TimeoutError) {
+  if (error instanceof TimeoutError || (deadline.aborted && !req.signal?.aborted)) {
     return new FlyApiError(0, `no answer within ${req.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms`, {
       kind: "timeout",
       outcomeUnknown,
@@ -155,6 +155,9 @@ export async function sendOnce(http: KyInstance, baseUrl: string, req: FlyReques
   const url = buildUrl(baseUrl, req.path, req.query);
   const where: Where = { method: req.method, path: req.path, action: req.action };
   if (req.signal?.aborted) throw new FlyApiError(0, "cancelled", { kind: "aborted", ...where });
+  const timeoutMs = req.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  // ky's timeout ends at the response headers; this one also bounds reading the body.
+  const deadline = AbortSignal.timeout(timeoutMs);
   let res: Response;
   let data: unknown;
   try {
@@ -163,12 +166,12 @@ export async function sendOnce(http: KyInstance, baseUrl: string, req: FlyReques
       // ky drops the instance headers (and the token) when this is undefined.
       headers: req.headers ?? {},
       json: req.body,
-      timeout: req.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-      signal: req.signal,
+      timeout: timeoutMs,
+      signal: req.signal ? AbortSignal.any([req.signal, deadline]) : deadline,
     });
     data = await readBody(res, where);
   } catch (error) {
-    throw exchangeFailure(error, req, where);
+    throw exchangeFailure(error, req, where, deadline);
   }
   const requestId = res.headers.get("fly-request-id") ?? undefined;
   if (!res.ok) {

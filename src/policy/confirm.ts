@@ -31,6 +31,13 @@ export async function askConfirmation(
   options?: RequestOptions,
 ): Promise<Confirmation> {
   const server = "server" in target ? target.server : target;
+  if (server.getClientCapabilities() === undefined) {
+    // No initialize on this connection: a stateless HTTP request, which no later request can answer.
+    return {
+      confirmed: false,
+      reason: `This server runs without sessions (--stateless), so nobody can be asked to confirm; to run it, use a server with sessions, or ${HOW_TO_ALLOW}.`,
+    };
+  }
   if (!supportsForm(server)) {
     return {
       confirmed: false,

@@ -74,6 +74,12 @@ function accessDenial(policy: AgentPolicy, tool: PolicyTool): Decision | undefin
 
 const pinned = (policy: AgentPolicy): string[] | undefined => (policy.apps === "*" ? undefined : policy.apps);
 
+/**
+ * Whether pinning an agent to apps can hold for this tool: it must name its app, and must not act
+ * on an org-level resource (a Postgres cluster, an org-wide list) that other apps share.
+ */
+const pinnable = (tool: PolicyTool): boolean => hasAppField(tool) && !/^\/(postgres|orgs)\//.test(tool.path);
+
 /** Tools that name no app are denied under pinning: they would reach apps outside the list. */
 function unpinnableDenial(policy: AgentPolicy, tool: PolicyTool): Decision {
   const apps = pinned(policy) ?? [];
@@ -86,7 +92,7 @@ function unpinnableDenial(policy: AgentPolicy, tool: PolicyTool): Decision {
 function appDenial(policy: AgentPolicy, tool: PolicyTool, args: ToolArgs): Decision | undefined {
   const apps = pinned(policy);
   if (!apps) return undefined;
-  if (!hasAppField(tool)) return unpinnableDenial(policy, tool);
+  if (!pinnable(tool)) return unpinnableDenial(policy, tool);
   const app = targetApp(tool, args);
   if (app === undefined) {
     return deny(
@@ -119,28 +125,27 @@ export function isDestructive(tool: Pick<PolicyTool, "destructive">, args: ToolA
   }
 }
 
-const RESOURCE_FIELDS: ReadonlyArray<readonly [field: string, label: string]> = [
-  ["machine_id", "machine"],
-  ["volume_id", "volume"],
-  ["snapshot_id", "snapshot"],
-  ["secret_name", "secret"],
-  ["secret_label", "secret"],
-  ["hostname", "certificate"],
-];
+/** `machine_id` -> `machine`, `postgres_cluster_id` -> `postgres cluster`, `hostname` -> `hostname`. */
+const labelOf = (field: string): string => field.replace(/_(id|name)$/, "").replace(/_/g, " ");
 
-/** The id of the machine, volume or secret a call acts on, e.g. `machine 148e1234`. */
-export function resourceOf(args: ToolArgs): string | undefined {
-  for (const [field, label] of RESOURCE_FIELDS) {
-    const value = args[field];
-    if (typeof value === "string" && value !== "") return `${label} ${value}`;
-  }
-  return undefined;
+/**
+ * Everything a call acts on below the app, from its path: e.g. `machine 148e1234`, or
+ * `postgres cluster pg-1 / database orders`. Every path parameter counts, so a confirmation names
+ * exactly what will be destroyed, whatever the tool.
+ */
+export function resourceOf(tool: Pick<PolicyTool, "path" | "appArg">, args: ToolArgs): string | undefined {
+  const app = appField(tool);
+  const parts = [...tool.path.matchAll(/\{(\w+)\}/g)]
+    .map((m) => m[1]!)
+    .filter((field) => field !== app && typeof args[field] === "string" && args[field] !== "")
+    .map((field) => `${labelOf(field)} ${args[field] as string}`);
+  return parts.length > 0 ? parts.join(" / ") : undefined;
 }
 
 /** One line naming what a destructive call destroys: tool, app, resource and the options that make it so. */
 export function describeDestruction(tool: PolicyTool, args: ToolArgs): string {
   const app = targetApp(tool, args);
-  const resource = resourceOf(args);
+  const resource = resourceOf(tool, args);
   const target = [resource, app ? `app ${app}` : undefined].filter(Boolean).join(" in ");
   const options: string[] = [];
   if (typeof args.signal === "string") options.push(`signal ${args.signal}`);
@@ -198,7 +203,7 @@ export function isListed(input: Omit<GateInput, "args">): boolean {
   if (scopeCapDenial(scope, scopeApp, tool)) return false;
   if (accessDenial(policy, tool)) return false;
   const pins = pinned(policy);
-  if (pins && !hasAppField(tool)) return false;
+  if (pins && !pinnable(tool)) return false;
   // A token for one app and an agent pinned to other apps leave nothing callable.
   if (pins && scope !== "org" && scopeApp && isAppScoped(tool) && !pins.includes(scopeApp)) return false;
   if (policy.destructive === "deny" && tool.destructive === true) return false;

@@ -7,7 +7,8 @@ import type { ToolDef } from "./types.js";
 export function annotationsOf(tool: ToolDef): ToolAnnotations {
   return {
     readOnlyHint: tool.access === "read",
-    destructiveHint: tool.destructive !== false,
+    // A command run inside a machine can do anything, so clients should treat exec with care.
+    destructiveHint: tool.destructive !== false || tool.access === "exec",
     idempotentHint:
       tool.idempotent ?? (tool.method === "GET" || tool.method === "PUT" || tool.method === "DELETE"),
     openWorldHint: true,

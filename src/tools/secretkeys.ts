@@ -61,7 +61,8 @@ export const secretKeyTools = defineTools([
     description: "Create or replace a secret key from your own key bytes.",
     toolset: "secretkeys",
     access: "write",
-    destructive: false,
+    // Replacing key material loses whatever was encrypted or signed with the old key.
+    destructive: true,
     idempotent: true,
     method: "POST",
     path: "/apps/{app_name}/secretkeys/{secret_name}",

@@ -280,8 +280,10 @@ describe("token scope limited to one app", () => {
 
 describe("agent app pinning", () => {
   const pinnedAgent = agent(["read", "write", "exec", "admin"], { apps: [APP, "second"] });
-  const withApp = allTools.filter((t) => t.input.shape[t.appArg ?? "app_name"] !== undefined);
-  const withoutApp = allTools.filter((t) => t.input.shape[t.appArg ?? "app_name"] === undefined);
+  // Pinning holds only for tools that name their app and act on nothing shared across apps.
+  const orgLevel = (t: (typeof allTools)[number]) => /^\/(postgres|orgs)\//.test(t.path);
+  const withApp = allTools.filter((t) => t.input.shape[t.appArg ?? "app_name"] !== undefined && !orgLevel(t));
+  const withoutApp = allTools.filter((t) => t.input.shape[t.appArg ?? "app_name"] === undefined || orgLevel(t));
 
   it.each(withApp.map((t) => [t.name, t] as const))("%s: allowed on pinned apps only", (_n, t) => {
     expect(decide({ scope: "org", policy: pinnedAgent, tool: t, args: argsFor(t) }).kind).toBe("allow");

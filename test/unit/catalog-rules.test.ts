@@ -51,7 +51,7 @@ describe.each(allTools.map((t) => [t.name, t] as const))("%s", (_name, tool) => 
   it("derives every MCP annotation from its entry", () => {
     const a = annotationsOf(tool);
     expect(a.readOnlyHint).toBe(tool.access === "read");
-    expect(a.destructiveHint).toBe(tool.destructive !== false);
+    expect(a.destructiveHint).toBe(tool.destructive !== false || tool.access === "exec");
     expect(typeof a.idempotentHint).toBe("boolean");
     expect(a.openWorldHint).toBe(true);
     if (tool.access === "read") expect(tool.method).toBe("GET");

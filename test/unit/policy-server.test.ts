@@ -61,7 +61,7 @@ describe("denied calls", () => {
     expect(textOf(result)).toMatch(/^Denied by policy: .*\nTo allow it: .*--access write/s);
     expect(fly.requests).toHaveLength(0);
     await audit.close();
-    expect(lines.at(-1)).toMatchObject({ tool: "machines_start", decision: "deny", app: APP, resource: M });
+    expect(lines.at(-1)).toMatchObject({ tool: "machines_start", decision: "deny", app: APP, resource: `machine ${M}` });
   });
 
   it("an agent pinned to one app cannot touch another", async () => {
