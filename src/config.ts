@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { appName, orgSlug } from "./tools/fields.js";
-import { DEFAULT_TOOLSETS } from "./tools/default-toolsets.js";
+import { DEFAULT_TOOLSETS, TOOLSET_NAMES } from "./tools/default-toolsets.js";
 
 export const DEFAULT_API_HOSTNAME = "https://api.machines.dev";
 
@@ -18,7 +18,13 @@ export const ConfigSchema = z
     apiHostname: z.url({ message: "FLY_API_HOSTNAME must be a URL such as https://api.machines.dev" }),
     app: appName.optional(),
     org: orgSlug.optional(),
-    toolsets: z.array(z.string()).min(1),
+    toolsets: z
+      .array(
+        z.string().refine((name) => name === "all" || TOOLSET_NAMES.includes(name), {
+          message: `unknown toolset; the toolsets are all, ${TOOLSET_NAMES.join(", ")}`,
+        }),
+      )
+      .min(1),
     dynamicToolsets: z.boolean(),
     access: z.enum(["read", "write", "all"]),
     destructive: z.enum(["deny", "confirm", "allow"]),

@@ -10,6 +10,8 @@ export interface DynamicToolsets {
   /** Registers one tool behind the gate; true when the agent may see it. */
   addTool(tool: ToolDef): boolean;
   isRegistered(name: string): boolean;
+  /** Settles once the token's scope is known; listing before that would undercount. */
+  ready?: Promise<unknown>;
 }
 
 const listInput = z.object({});
@@ -34,6 +36,7 @@ export function registerToolsetTools(server: McpServer, dynamic: DynamicToolsets
     annotations: readOnly,
   };
   server.registerTool(list.name, { ...list, inputSchema: listInput }, async () => {
+    await dynamic.ready;
     const toolsets = [...groups()].map(([toolset, tools]) => ({
       toolset,
       enabled: tools.every((t) => dynamic.isRegistered(t.name)),
@@ -50,13 +53,17 @@ export function registerToolsetTools(server: McpServer, dynamic: DynamicToolsets
     annotations: { ...readOnly, readOnlyHint: false },
   };
   server.registerTool(enable.name, { ...enable, inputSchema: enableInput }, async ({ toolset }) => {
+    await dynamic.ready;
     const tools = groups().get(toolset);
     if (!tools) return errorResult(`toolset: no toolset "${toolset}"; call toolsets_list for the names`);
-    const usable = tools.filter((t) => !dynamic.isRegistered(t.name) && dynamic.addTool(t)).map((t) => t.name);
-    if (usable.length) server.sendToolListChanged();
-    const text = usable.length
-      ? `Toolset ${toolset} is on; new tools: ${usable.join(", ")}`
-      : `Toolset ${toolset} is on; it adds no tool your policy allows`;
+    const alreadyOn = tools.filter((t) => dynamic.isRegistered(t.name));
+    const added = tools.filter((t) => !dynamic.isRegistered(t.name) && dynamic.addTool(t)).map((t) => t.name);
+    if (added.length) server.sendToolListChanged();
+    const text = added.length
+      ? `Toolset ${toolset} is on; new tools: ${added.join(", ")}`
+      : alreadyOn.length === tools.length
+        ? `Toolset ${toolset} was already on; the tool list is unchanged`
+        : `Toolset ${toolset} is on; it adds no tool your policy allows`;
     return { content: [{ type: "text", text }] };
   });
 

@@ -155,7 +155,12 @@ export function createServer(opts: ServerOptions): McpServer {
   const defaults = opts.defaults ?? {};
   const server = new McpServer(
     { name: opts.name ?? "fly-machines-mcp", version: VERSION },
-    { capabilities: { tools: { listChanged: true } }, jsonSchemaValidator: sharedValidator },
+    {
+      capabilities: { tools: { listChanged: true } },
+      jsonSchemaValidator: sharedValidator,
+      // Enabling a toolset registers several tools at once: the client hears about it once.
+      debouncedNotificationMethods: ["notifications/tools/list_changed"],
+    },
   );
   const registeredTools: ToolDef[] = [];
   // Until the scope is known, nothing is listable; calls and listings wait for it.
@@ -211,7 +216,7 @@ export function createServer(opts: ServerOptions): McpServer {
   const metaTools = opts.dynamicCatalog
     ? registerToolsetTools(
         server,
-        { catalog: opts.dynamicCatalog, addTool, isRegistered: (name) => registered.has(name) },
+        { catalog: opts.dynamicCatalog, addTool, isRegistered: (name) => registered.has(name), ready: access.ready },
         (tool) => access.isListed(tool),
       )
     : [];

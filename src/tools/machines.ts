@@ -18,9 +18,14 @@ import { type ToolArgs, type ToolContext, defineTools } from "./types.js";
 
 const NONCE = { lease_nonce: "fly-machine-lease-nonce" } as const;
 
+/** Nulls mean "remove this key" (merge semantics); Fly's MachineConfig takes none, so they never go out. */
+function withoutNulls(args: ToolArgs): ToolArgs {
+  return { ...args, config: deepMerge({}, args.config) };
+}
+
 /** `merge: true` reads the current config and applies the given one as a JSON merge patch. */
 async function mergeCurrentConfig(args: ToolArgs, ctx: ToolContext): Promise<ToolArgs> {
-  if (!args.merge) return args;
+  if (!args.merge) return withoutNulls(args);
   const res = await ctx.fly.request({
     method: "GET",
     path: `/apps/${args.app_name}/machines/${args.machine_id}`,
@@ -111,6 +116,7 @@ export const machineTools = defineTools([
         .describe("Also take a lease for this many seconds; its nonce is in the result"),
     }),
     body: ["config", "name", "region", "skip_launch", "lease_ttl"],
+    prepare: async (args) => withoutNulls(args),
   },
   {
     name: "machines_update",

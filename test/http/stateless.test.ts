@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { callTool, harness, KEYS, MCP_HEADERS, raw, rpc, textOf } from "./support.js";
+import { createAccessControl, policyFromFlags } from "../../src/policy/index.js";
+import { callTool, fakeDirectory, fakeFly, harness, KEYS, MCP_HEADERS, raw, rpc, textOf } from "./support.js";
 
 const h = harness();
 afterEach(() => h.cleanup());
@@ -40,6 +41,17 @@ describe("stateless mode", () => {
 
     const anonymous = await raw(served.url, { headers: MCP_HEADERS, body: rpc("tools/list") });
     expect(anonymous.status).toBe(401);
+  });
+
+  it("cannot ask a human, so a destroy that needs confirmation is denied and says why", async () => {
+    const fly = fakeFly();
+    const access = createAccessControl({ scope: "org", policy: policyFromFlags({ access: "all", destructive: "confirm" }) });
+    const served = await h.start({ stateless: true, fly, agents: fakeDirectory({ [KEYS.ops]: { agent: "ops", access } }) });
+    const { client } = await h.connect(served.url, KEYS.ops);
+    const result = await callTool(client, "machines_delete", { app_name: "my-app", machine_id: "148ed193b95089" });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toContain("runs without sessions (--stateless), so nobody can be asked to confirm");
+    expect(fly.authorizations).toHaveLength(0);
   });
 
   it("has no GET stream and no session to delete", async () => {

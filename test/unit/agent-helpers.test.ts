@@ -49,6 +49,19 @@ describe("machines_update with merge", () => {
     expect(fly.requests[0]!.body).toEqual({ config: { image: "nginx:1.27" } });
   });
 
+  it("never sends a null to Fly: without merge, and on create, a null key is left out", async () => {
+    fly.reply("POST", `/v1/apps/${APP}/machines/${M}`, () => json({ id: M }));
+    fly.reply("POST", `/v1/apps/${APP}/machines`, () => json({ id: M }));
+    const client = await connect(mockedServer());
+    const config = { image: "nginx:1.27", env: { KEEP: "1", DROP: null } };
+    await call(client, "machines_update", { app_name: APP, machine_id: M, config });
+    await call(client, "machines_create", { app_name: APP, config });
+    expect(fly.requests.map((r) => r.body)).toEqual([
+      { config: { image: "nginx:1.27", env: { KEEP: "1" } } },
+      { config: { image: "nginx:1.27", env: { KEEP: "1" } } },
+    ]);
+  });
+
   it("a 409 from a stale version tells the agent to read again", async () => {
     fly.reply("GET", `/v1/apps/${APP}/machines/${M}`, () => json({ id: M, version: "v1", config: { image: "a" } }));
     fly.reply("POST", `/v1/apps/${APP}/machines/${M}`, () => json({ error: "current_version mismatch" }, 409));

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, resolveConfig } from "../../src/config.js";
+import { TOOLSET_NAMES } from "../../src/tools/default-toolsets.js";
+import { toolsets } from "../../src/tools/index.js";
 
 describe("configuration", () => {
   it("needs a token unless in sandbox mode, and says how to fix it", () => {
@@ -20,5 +22,13 @@ describe("configuration", () => {
     expect(() => resolveConfig({}, { FLY_API_TOKEN: "t", FLY_API_HOSTNAME: "not a url" })).toThrow(/FLY_API_HOSTNAME/);
     expect(() => resolveConfig({ tokenScope: "deploy" }, { FLY_API_TOKEN: "t" })).toThrow(/needs --app/);
     expect(() => resolveConfig({ port: "99999" }, { FLY_API_TOKEN: "t" })).toThrow(/--port/);
+    expect(() => resolveConfig({ toolsets: "core,certs" }, { FLY_API_TOKEN: "t" })).toThrow(
+      /--toolsets \/ FLY_MCP_TOOLSETS: unknown toolset; the toolsets are all, core, platform/,
+    );
+    expect(resolveConfig({ toolsets: "all" }, { FLY_API_TOKEN: "t" }).toolsets).toEqual(["all"]);
+  });
+
+  it("knows every toolset of the catalog by name, and no other", () => {
+    expect([...TOOLSET_NAMES].sort()).toEqual(toolsets().sort());
   });
 });

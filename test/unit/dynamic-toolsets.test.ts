@@ -51,6 +51,53 @@ describe("dynamic toolsets", () => {
     expect(fly.requests).toHaveLength(0);
   });
 
+  it("says so when the toolset is already on, and does not announce a change", async () => {
+    const client = await connect(serverFor("all"));
+    let changed = 0;
+    client.setNotificationHandler(ToolListChangedNotificationSchema, async () => {
+      changed += 1;
+    });
+    const result = await call(client, "toolsets_enable", { toolset: "core" });
+    expect(result.isError).toBeFalsy();
+    expect(textOf(result)).toBe("Toolset core was already on; the tool list is unchanged");
+    await call(client, "toolsets_enable", { toolset: "memory" });
+    const again = await call(client, "toolsets_enable", { toolset: "memory" });
+    expect(textOf(again)).toContain("already on");
+    await expect.poll(() => changed).toBe(1);
+  });
+
+  it("waits for the token scope before counting or enabling tools", async () => {
+    const real = createAccessControl({ scope: "readonly", policy: policyFromFlags({ access: "all" }) });
+    let known = false;
+    let settle = () => {};
+    const ready = new Promise<void>((resolve) => {
+      settle = () => {
+        known = true;
+        resolve();
+      };
+    });
+    const whenKnown = <T>(f: () => T): T => {
+      if (!known) throw new Error("scope not known yet");
+      return f();
+    };
+    const access = {
+      ...real,
+      ready,
+      isListed: (tool: Parameters<typeof real.isListed>[0]) => whenKnown(() => real.isListed(tool)),
+      decide: (...a: Parameters<typeof real.decide>) => whenKnown(() => real.decide(...a)),
+    };
+    const client = await connect(mockedServer({ tools: coreTools, dynamicCatalog: allTools, access }));
+    const listing = call(client, "toolsets_list", {});
+    setTimeout(settle, 20);
+    const list = await listing;
+    expect(list.isError).toBeFalsy();
+    const certs = (list.structuredContent as { toolsets: Array<{ toolset: string; usable: number }> }).toolsets.find(
+      (t) => t.toolset === "certificates",
+    );
+    // A read-only token may use only the two read tools of the group.
+    expect(certs?.usable).toBe(2);
+  });
+
   it("an unknown toolset names the fix", async () => {
     const client = await connect(serverFor("all"));
     const result = await call(client, "toolsets_enable", { toolset: "nope" });
