@@ -1,5 +1,5 @@
 // The HTTP server under test, in its own process so clients and server each get a core.
-// Usage: BENCH_AGENT_KEY=... node --import tsx bench/http-server.ts stateless|sessions
+// Usage: BENCH_AGENT_KEY=... node --import tsx bench/http-server.ts stateless|sessions|baseline
 // Prints the MCP URL on stdout; then answers each line "cpu" on stdin with its CPU time in ms.
 import { devNull } from "node:os";
 import { createInterface } from "node:readline";
@@ -11,9 +11,10 @@ import { createServer } from "../src/server.js";
 import { DEFAULT_TOOLSETS, selectTools } from "../src/tools/index.js";
 import { createAgentDirectory, startHttpServer } from "../src/transport/http.js";
 import { USER_AGENT } from "../src/version.js";
+import { startBaselineServer } from "./http-baseline.js";
 
 const AGENT_KEY = process.env.BENCH_AGENT_KEY ?? "";
-const stateless = process.argv[2] === "stateless";
+const mode = process.argv[2];
 const logger = createLogger("warn");
 const sandbox = createSandbox({ rateLimits: false, transitionMs: 0 });
 const fly = createFlyClient({
@@ -33,14 +34,17 @@ const agents = createAgentDirectory({
   toAccess: (_name, p: typeof policy) => createAccessControl({ scope: "org", policy: p }),
 });
 
-const served = await startHttpServer({
-  serverFor: (access) => createServer({ tools, fly, access, audit, logger }),
-  agents,
-  host: "127.0.0.1",
-  port: 0,
-  stateless,
-  logger,
-});
+const served =
+  mode === "baseline"
+    ? await startBaselineServer(fly)
+    : await startHttpServer({
+        serverFor: (access) => createServer({ tools, fly, access, audit, logger }),
+        agents,
+        host: "127.0.0.1",
+        port: 0,
+        stateless: mode === "stateless",
+        logger,
+      });
 process.stdout.write(`${served.url}\n`);
 
 const stop = () => void served.close().then(() => process.exit(0));

@@ -19,8 +19,11 @@ interface ServerProcess {
   stop(): Promise<void>;
 }
 
-async function startServer(mode: "stateless" | "sessions"): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [...(process.env.BENCH_PROF ? ["--cpu-prof", "--cpu-prof-dir=" + process.env.BENCH_PROF] : []), "--import", "tsx", "bench/http-server.ts", mode], {
+type Mode = "sessions" | "stateless" | "baseline";
+
+async function startServer(mode: Mode): Promise<ServerProcess> {
+  const profile = process.env.BENCH_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROF}`] : [];
+  const child = spawn(process.execPath, [...profile, "--import", "tsx", "bench/http-server.ts", mode], {
     stdio: ["pipe", "pipe", "inherit"],
     env: { ...process.env, BENCH_AGENT_KEY: AGENT_KEY },
   });
@@ -94,14 +97,17 @@ async function drive(server: ServerProcess, clients: number, durationMs: number)
   };
 }
 
-/** MCP over Streamable HTTP on loopback, with sessions and stateless, at several concurrencies. */
+/**
+ * MCP over Streamable HTTP on loopback, with sessions and stateless, at several concurrencies; and
+ * the baseline, a plain stateless SDK server making the same call, under the same clients.
+ */
 export async function runHttpThroughput(): Promise<BenchResult> {
   const rows: Row[] = [];
   const figures: Record<string, unknown> = { tool: CALL.name, durationMs: DURATION_MS };
   console.log(
     `\nHTTP throughput (${CALL.name}, closed loop, ${DURATION_MS / 1000} s per run; server in its own process, CPU ms per call on each side)`,
   );
-  for (const mode of ["sessions", "stateless"] as const) {
+  for (const mode of ["sessions", "stateless", "baseline"] as const) {
     const server = await startServer(mode);
     try {
       await drive(server, 8, WARMUP_MS);
@@ -119,13 +125,16 @@ export async function runHttpThroughput(): Promise<BenchResult> {
           serverCpuMsPerCall: round(r.serverCpuMsPerCall, 3),
           clientCpuMsPerCall: round(r.clientCpuMsPerCall, 3),
         };
-        rows.push({
-          name: `http ${mode} N=${n}`,
-          figure: `${int(r.callsPerSecond)}/s, p50 ${ms(r.p50)}, p99 ${ms(r.p99)}`,
-          goal: n === 1 ? "p99 <= 20 ms" : ">= 1,000/s, p99 <= 20 ms",
-          // One client waits for each answer before its next call, so the rate goal needs concurrency.
-          met: r.p99 <= 20 && (n === 1 || r.callsPerSecond >= 1_000),
-        });
+        const figure = `${int(r.callsPerSecond)}/s, p50 ${ms(r.p50)}, p99 ${ms(r.p99)}`;
+        if (mode === "baseline") rows.push({ name: `http SDK baseline N=${n}`, figure, goal: "-" });
+        else
+          rows.push({
+            name: `http ${mode} N=${n}`,
+            figure,
+            goal: n === 1 ? "p99 <= 20 ms" : ">= 1,000/s, p99 <= 20 ms",
+            // One client waits for each answer before its next call, so the rate goal needs concurrency.
+            met: r.p99 <= 20 && (n === 1 || r.callsPerSecond >= 1_000),
+          });
       }
       figures[mode] = runs;
     } finally {

@@ -1,4 +1,4 @@
-import ky, { type KyInstance, TimeoutError } from "ky";
+import type { KyInstance } from "ky";
 import { authorizationHeader } from "./auth.js";
 import { FlyApiError } from "./errors.js";
 import { createRateLimiter } from "./rate-limiter.js";
@@ -124,7 +124,7 @@ function exchangeFailure(error: unknown, req: FlyRequest, where: Where, deadline
   const notSent = failedBeforeSending(error);
   // A write that may have left has an unknown effect on Fly.
   const outcomeUnknown = req.method !== "GET" && !notSent;
-  if (error instanceof TimeoutError || (deadline.aborted && !req.signal?.aborted)) {
+  if (deadline.aborted && !req.signal?.aborted) {
     return new FlyApiError(0, `no answer within ${req.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms`, {
       kind: "timeout",
       outcomeUnknown,
@@ -150,26 +150,40 @@ function parseRetryAfter(value: string | null): number | undefined {
   return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - Date.now()) / 1000));
 }
 
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  let onAbort = () => {};
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+  work.catch(() => {}); // settled later than the race: nobody is left to hear it
+  return Promise.race([work, aborted]).finally(() => signal.removeEventListener("abort", onAbort));
+}
+
 /** One HTTP exchange with the Machines API; every failure becomes a FlyApiError. */
 export async function sendOnce(http: KyInstance, baseUrl: string, req: FlyRequest): Promise<FlyResponse> {
   const url = buildUrl(baseUrl, req.path, req.query);
   const where: Where = { method: req.method, path: req.path, action: req.action };
   if (req.signal?.aborted) throw new FlyApiError(0, "cancelled", { kind: "aborted", ...where });
   const timeoutMs = req.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  // ky's timeout ends at the response headers; this one also bounds reading the body.
+  // One deadline for headers and body alike (ky's own timeout ends at the headers, so it is off).
   const deadline = AbortSignal.timeout(timeoutMs);
+  const signal = req.signal ? AbortSignal.any([req.signal, deadline]) : deadline;
   let res: Response;
   let data: unknown;
   try {
-    res = await http(url, {
-      method: req.method,
-      // ky drops the instance headers (and the token) when this is undefined.
-      headers: req.headers ?? {},
-      json: req.body,
-      timeout: timeoutMs,
-      signal: req.signal ? AbortSignal.any([req.signal, deadline]) : deadline,
-    });
-    data = await readBody(res, where);
+    const exchange = (async () => {
+      const answer = await http(url, {
+        method: req.method,
+        // ky drops the instance headers (and the token) when this is undefined.
+        headers: req.headers ?? {},
+        json: req.body,
+        signal,
+      });
+      return { answer, body: await readBody(answer, where) };
+    })();
+    // Raced as well as passed on: a fetch or body stream that ignores the signal cannot hang a call.
+    ({ answer: res, body: data } = await untilAborted(exchange, signal));
   } catch (error) {
     throw exchangeFailure(error, req, where, deadline);
   }
@@ -188,7 +202,9 @@ export async function sendOnce(http: KyInstance, baseUrl: string, req: FlyReques
   return { status: res.status, data, headers: res.headers, requestId };
 }
 
-export function createKy(options: FlyClientOptions): KyInstance {
+/** ky is imported on the first request: start-up (the MCP handshake) does not wait for it. */
+export async function createKy(options: FlyClientOptions): Promise<KyInstance> {
+  const { default: ky } = await import("ky");
   const headers: Record<string, string> = {
     "user-agent": options.userAgent,
     accept: "application/json",
@@ -198,13 +214,13 @@ export function createKy(options: FlyClientOptions): KyInstance {
     headers,
     retry: 0,
     throwHttpErrors: false,
-    timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    timeout: false,
     fetch: options.fetch,
   });
 }
 
 export function createFlyClient(options: FlyClientOptions): FlyClient {
-  const http = createKy(options);
+  let http: Promise<KyInstance> | undefined;
   const limiter = options.rateLimits === false ? undefined : createRateLimiter(options.rateLimits);
   const retry: RetryOptions =
     options.retry === false ? { ...DEFAULT_RETRY, attempts: 1 } : { ...DEFAULT_RETRY, ...options.retry };
@@ -221,7 +237,8 @@ export function createFlyClient(options: FlyClientOptions): FlyClient {
     if (req.timeoutMs !== undefined) {
       req.onProgress?.(`${req.action ?? req.path}: waiting up to ${seconds(timeoutMs)} s for Fly to answer`);
     }
-    return sendOnce(http, options.baseUrl, { ...req, timeoutMs });
+    http ??= createKy(options);
+    return sendOnce(await http, options.baseUrl, { ...req, timeoutMs });
   };
 
   return {

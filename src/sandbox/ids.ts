@@ -1,12 +1,20 @@
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, randomBytes, randomFillSync } from "node:crypto";
 
 const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 const LOWER_ALNUM = "abcdefghijklmnopqrstuvwxyz0123456789";
 
+// One syscall for many ids: every sandbox request takes a request id.
+const pool = Buffer.alloc(4096);
+let poolUsed = pool.length;
+
 function pick(alphabet: string, n: number): string {
-  const bytes = randomBytes(n);
+  if (poolUsed + n > pool.length) {
+    randomFillSync(pool);
+    poolUsed = 0;
+  }
   let out = "";
-  for (const b of bytes) out += alphabet[b % alphabet.length];
+  for (let i = 0; i < n; i++) out += alphabet[pool[poolUsed + i]! % alphabet.length];
+  poolUsed += n;
   return out;
 }
 

@@ -21,4 +21,22 @@ describe("the per-call timeout", () => {
     expect(error).toBeInstanceOf(FlyApiError);
     expect((error as FlyApiError).details).toMatchObject({ kind: "timeout", outcomeUnknown: true });
   });
+
+  it("holds even when the fetch ignores the signal and never answers", async () => {
+    const deaf: typeof fetch = () => new Promise<Response>(() => {});
+    const fly = createFlyClient({ baseUrl: "http://x", userAgent: "t", fetch: deaf, rateLimits: false, retry: false });
+    const error = await fly.request({ method: "GET", path: "/apps/a", timeoutMs: 150 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FlyApiError);
+    expect((error as FlyApiError).details).toMatchObject({ kind: "timeout", outcomeUnknown: false });
+    expect((error as FlyApiError).message).toContain("no answer within 150 ms");
+  });
+
+  it("a cancelled call is reported as cancelled, not as a timeout", async () => {
+    const deaf: typeof fetch = () => new Promise<Response>(() => {});
+    const fly = createFlyClient({ baseUrl: "http://x", userAgent: "t", fetch: deaf, rateLimits: false, retry: false });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 20);
+    const error = await fly.request({ method: "GET", path: "/apps/a", timeoutMs: 5_000, signal: controller.signal }).catch((e: unknown) => e);
+    expect((error as FlyApiError).details).toMatchObject({ kind: "aborted" });
+  });
 });
