@@ -1,31 +1,15 @@
-import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import fc from "fast-check";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createFlyClient } from "../../src/fly/client.js";
+import { describe, expect, it } from "vitest";
 import { allTools } from "../../src/tools/index.js";
-import { createFlyMock } from "../support/fly-mock.js";
-import { call, connect, mockedServer, textOf } from "../support/harness.js";
+import { call, textOf } from "../support/harness.js";
 import { argsFor, value } from "./arbitraries.js";
+import { useFuzzServer } from "./server.js";
 
 const RUNS_PER_TOOL = Number(process.env.FUZZ_RUNS ?? 10);
 const SEED = Number(process.env.FUZZ_SEED ?? 20_261_123);
 const TOTAL_CASES = RUNS_PER_TOOL * allTools.length;
 
-const fly = createFlyMock();
-let mcp: Client;
-beforeAll(async () => {
-  fly.start();
-  const client = createFlyClient({
-    baseUrl: fly.baseUrl,
-    token: fly.token,
-    userAgent: "fuzz",
-    rateLimits: false,
-    retry: false,
-  });
-  mcp = await connect(mockedServer({ tools: allTools, fly: client }));
-});
-afterEach(() => fly.reset());
-afterAll(() => fly.stop());
+const { fly, mcp } = useFuzzServer();
 
 /** Whatever Fly might answer: any status with any JSON, text, garbage or nothing. */
 const answer = fc.record({
@@ -55,7 +39,7 @@ describe(`odd answers from Fly never crash a tool: ${RUNS_PER_TOOL} cases x ${al
               }),
         );
         const args = JSON.parse(JSON.stringify(generated)) as Record<string, unknown>;
-        const result = await call(mcp, tool.name, args);
+        const result = await call(mcp(), tool.name, args);
         const text = textOf(result);
         expect(text).not.toContain("Internal error");
         if (fly.requests.length > 0 && reply.status >= 400 && !tool.onStatus?.[reply.status]) {

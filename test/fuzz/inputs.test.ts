@@ -1,32 +1,16 @@
-import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import fc from "fast-check";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createFlyClient } from "../../src/fly/client.js";
+import { describe, expect, it } from "vitest";
 import { allTools } from "../../src/tools/index.js";
-import { createFlyMock } from "../support/fly-mock.js";
-import { call, connect, mockedServer, textOf } from "../support/harness.js";
+import { call, textOf } from "../support/harness.js";
 import { argsFor, fieldsNamed } from "./arbitraries.js";
+import { useFuzzServer } from "./server.js";
 
 const RUNS_PER_TOOL = Number(process.env.FUZZ_RUNS ?? 30);
 // Fixed so CI is repeatable; set FUZZ_SEED to explore other cases.
 const SEED = Number(process.env.FUZZ_SEED ?? 20_261_123);
 const TOTAL_CASES = RUNS_PER_TOOL * allTools.length;
 
-const fly = createFlyMock();
-let mcp: Client;
-beforeAll(async () => {
-  fly.start();
-  const client = createFlyClient({
-    baseUrl: fly.baseUrl,
-    token: fly.token,
-    userAgent: "fuzz",
-    rateLimits: false,
-    retry: false,
-  });
-  mcp = await connect(mockedServer({ tools: allTools, fly: client }));
-});
-afterEach(() => fly.reset());
-afterAll(() => fly.stop());
+const { fly, mcp } = useFuzzServer();
 
 describe(`fuzzing every tool's input: ${RUNS_PER_TOOL} cases x ${allTools.length} tools = ${TOTAL_CASES} cases`, () => {
   let cases = 0;
@@ -39,7 +23,7 @@ describe(`fuzzing every tool's input: ${RUNS_PER_TOOL} cases x ${allTools.length
         // What a real client would put on the wire.
         const args = JSON.parse(JSON.stringify(generated)) as Record<string, unknown>;
         const before = fly.requests.length;
-        const result = await call(mcp, tool.name, args);
+        const result = await call(mcp(), tool.name, args);
         const text = textOf(result);
         const sent = fly.requests.slice(before);
 

@@ -3,7 +3,7 @@ import { request as httpRequest } from "node:http";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { type CallToolResult, LATEST_PROTOCOL_VERSION } from "@modelcontextprotocol/sdk/types.js";
+import { LATEST_PROTOCOL_VERSION } from "@modelcontextprotocol/sdk/types.js";
 import { createFlyClient } from "../../src/fly/client.js";
 import { silentLogger } from "../../src/log.js";
 import { type AccessControl, createServer } from "../../src/server.js";
@@ -227,15 +227,6 @@ export function harness() {
   };
 }
 
-export async function callTool(
-  client: Client,
-  name: string,
-  args: Record<string, unknown>,
-): Promise<CallToolResult> {
-  return (await client.callTool({ name, arguments: args })) as CallToolResult;
-}
-
-export const textOf = (result: CallToolResult): string =>
-  result.content.map((c) => (c.type === "text" ? c.text : "")).join("\n");
+export { call as callTool, textOf } from "../support/harness.js";
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
