@@ -125,6 +125,17 @@ export function isDestructive(tool: Pick<PolicyTool, "destructive">, args: ToolA
   }
 }
 
+// Parsed once per path template: this runs on every call.
+const paramsByPath = new Map<string, string[]>();
+const pathParams = (path: string): string[] => {
+  let params = paramsByPath.get(path);
+  if (!params) {
+    params = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
+    paramsByPath.set(path, params);
+  }
+  return params;
+};
+
 /** `machine_id` -> `machine`, `postgres_cluster_id` -> `postgres cluster`, `hostname` -> `hostname`. */
 const labelOf = (field: string): string => field.replace(/_(id|name)$/, "").replace(/_/g, " ");
 
@@ -135,8 +146,7 @@ const labelOf = (field: string): string => field.replace(/_(id|name)$/, "").repl
  */
 export function resourceOf(tool: Pick<PolicyTool, "path" | "appArg">, args: ToolArgs): string | undefined {
   const app = appField(tool);
-  const parts = [...tool.path.matchAll(/\{(\w+)\}/g)]
-    .map((m) => m[1]!)
+  const parts = pathParams(tool.path)
     .filter((field) => field !== app && typeof args[field] === "string" && args[field] !== "")
     .map((field) => `${labelOf(field)} ${args[field] as string}`);
   return parts.length > 0 ? parts.join(" / ") : undefined;
