@@ -165,13 +165,17 @@ export async function sendOnce(http: KyInstance, baseUrl: string, req: FlyReques
   const url = buildUrl(baseUrl, req.path, req.query);
   const where: Where = { method: req.method, path: req.path, action: req.action };
   if (req.signal?.aborted) throw new FlyApiError(0, "cancelled", { kind: "aborted", ...where });
-  const timeoutMs = req.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  // One deadline for headers and body alike (ky's own timeout ends at the headers, so it is off).
-  const deadline = AbortSignal.timeout(timeoutMs);
-  const signal = req.signal ? AbortSignal.any([req.signal, deadline]) : deadline;
+  // setTimeout's range; a retry running late may hand us a value at or below zero.
+  const timeoutMs = Math.max(1, Math.min(Math.floor(req.timeoutMs ?? DEFAULT_TIMEOUT_MS), 2 ** 31 - 1));
+  // One deadline for headers and body alike (ky's own timeout ends at the headers, so it is off);
+  // cleared when the exchange ends, so no timer outlives its call.
+  const expiry = new AbortController();
+  const deadline = expiry.signal;
+  const timer = setTimeout(() => expiry.abort(), timeoutMs);
   let res: Response;
   let data: unknown;
   try {
+    const signal = req.signal ? AbortSignal.any([req.signal, deadline]) : deadline;
     const exchange = (async () => {
       const answer = await http(url, {
         method: req.method,
@@ -186,6 +190,8 @@ export async function sendOnce(http: KyInstance, baseUrl: string, req: FlyReques
     ({ answer: res, body: data } = await untilAborted(exchange, signal));
   } catch (error) {
     throw exchangeFailure(error, req, where, deadline);
+  } finally {
+    clearTimeout(timer);
   }
   const requestId = res.headers.get("fly-request-id") ?? undefined;
   if (!res.ok) {
@@ -237,7 +243,17 @@ export function createFlyClient(options: FlyClientOptions): FlyClient {
     if (req.timeoutMs !== undefined) {
       req.onProgress?.(`${req.action ?? req.path}: waiting up to ${seconds(timeoutMs)} s for Fly to answer`);
     }
-    http ??= createKy(options);
+    http ??= createKy(options).catch((error: unknown) => {
+      http = undefined; // the next call tries again
+      const why = error instanceof Error ? error.message : String(error);
+      throw new FlyApiError(0, `could not load the HTTP client (ky): ${why}; reinstall the package`, {
+        kind: "network",
+        notSent: true,
+        method: req.method,
+        path: req.path,
+        action: req.action,
+      });
+    });
     return sendOnce(await http, options.baseUrl, { ...req, timeoutMs });
   };
 
