@@ -233,16 +233,7 @@ export function createFlyClient(options: FlyClientOptions): FlyClient {
   const defaultTimeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
 
   const attempt = async (req: FlyRequest, timeoutMs: number, deadline: number): Promise<FlyResponse> => {
-    await limiter?.acquire(req, {
-      signal: req.signal,
-      maxWaitMs: deadline - Date.now(),
-      onQueued: (ms) =>
-        req.onProgress?.(`${req.action ?? req.path}: queued by the rate limit, about ${seconds(ms)} s`),
-    });
-    // Long calls (wait, exec) say so before they start.
-    if (req.timeoutMs !== undefined) {
-      req.onProgress?.(`${req.action ?? req.path}: waiting up to ${seconds(timeoutMs)} s for Fly to answer`);
-    }
+    // Loaded before the rate-limit slot is taken, so the slot's time is the time the request leaves.
     http ??= createKy(options).catch((error: unknown) => {
       http = undefined; // the next call tries again
       const why = error instanceof Error ? error.message : String(error);
@@ -254,7 +245,18 @@ export function createFlyClient(options: FlyClientOptions): FlyClient {
         action: req.action,
       });
     });
-    return sendOnce(await http, options.baseUrl, { ...req, timeoutMs });
+    const client = await http;
+    await limiter?.acquire(req, {
+      signal: req.signal,
+      maxWaitMs: deadline - Date.now(),
+      onQueued: (ms) =>
+        req.onProgress?.(`${req.action ?? req.path}: queued by the rate limit, about ${seconds(ms)} s`),
+    });
+    // Long calls (wait, exec) say so before they start.
+    if (req.timeoutMs !== undefined) {
+      req.onProgress?.(`${req.action ?? req.path}: waiting up to ${seconds(timeoutMs)} s for Fly to answer`);
+    }
+    return sendOnce(client, options.baseUrl, { ...req, timeoutMs });
   };
 
   return {
