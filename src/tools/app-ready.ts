@@ -23,7 +23,11 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-/** Reads the app until Fly shows it, so the agent's next call does not meet a 404 or a 401. */
+/**
+ * Reads the app until Fly shows it, so the agent's next call does not meet a 404 or a 401. The app is
+ * created by then: any other failure of the read ends the wait quietly rather than make the create
+ * look failed (and tempt a second create).
+ */
 export async function waitForApp(
   name: string,
   ctx: ToolContext,
@@ -41,13 +45,17 @@ export async function waitForApp(
       });
       return;
     } catch (error) {
-      if (!(error instanceof FlyApiError) || !NOT_YET.has(error.status)) throw error;
+      if (!(error instanceof FlyApiError) || !NOT_YET.has(error.status)) {
+        if (ctx.signal?.aborted) throw error;
+        return;
+      }
     }
     const left = deadline - Date.now();
     if (left <= 0) {
       throw new RefusedCall(
         `App ${name} was created, but Fly still answers 404/401 for it after ${Math.round(timeoutMs / 1000)} s. ` +
           "Do not create it again: wait a minute, then check with apps_get.",
+        "created_not_ready",
       );
     }
     await sleep(Math.min(delay, left), ctx.signal);

@@ -58,7 +58,11 @@ export const appTools = defineTools([
     // fly-go creates apps with ?wait=true; the spec does not declare it.
     query: ["wait"],
     prepare: async (args) => ({ ...args, wait: args.wait ?? true }),
-    afterSuccess: async (_res, args, ctx) => waitForApp(String(args.name), ctx),
+    afterSuccess: async (_res, args, ctx) => {
+      // A version remembered for an earlier app of the same name means nothing to this one.
+      await ctx.secretsVersions?.forget(String(args.name));
+      await waitForApp(String(args.name), ctx);
+    },
     shape: okOrBody,
   },
   {
@@ -76,6 +80,7 @@ export const appTools = defineTools([
       force: z.boolean().optional().describe("Also stop and delete machines that are still running"),
     }),
     query: ["force"],
+    afterSuccess: async (_res, args, ctx) => ctx.secretsVersions?.forget(String(args.app_name)),
     shape: okOrBody,
     onStatus: {
       409: (args) => ({

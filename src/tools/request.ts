@@ -4,13 +4,22 @@ import type { ToolArgs, ToolDef } from "./types.js";
 /** Thrown before the request is sent when the call must not go ahead; the message goes to the agent. */
 export class RefusedCall extends Error {
   override name = "RefusedCall";
-  readonly status: string = "refused";
+  /** What the audit log records as the outcome. */
+  readonly status: string;
+
+  constructor(message: string, status = "refused") {
+    super(message);
+    this.status = status;
+  }
 }
 
 /** Thrown before anything is sent when an argument cannot go into a URL path. */
 export class PathArgumentError extends RefusedCall {
   override name = "PathArgumentError";
-  override readonly status = "invalid_input";
+
+  constructor(message: string) {
+    super(message, "invalid_input");
+  }
 }
 
 // Second line of defence behind the zod patterns: nothing that could climb or split a path.

@@ -7,6 +7,8 @@ export interface SecretsVersions {
   get(app: string): Promise<number | undefined>;
   /** Keeps the highest version seen; an older answer arriving late never lowers it. */
   set(app: string, version: number): Promise<void>;
+  /** The app was deleted or made anew: a version from its past must not be asked of it. */
+  forget(app: string): Promise<void>;
 }
 
 /** In-process store, shared by every session of one server process. */
@@ -19,6 +21,9 @@ export function memorySecretsVersions(): SecretsVersions {
     async set(app, version) {
       if (!Number.isSafeInteger(version) || version < 0) return;
       if (version > (versions.get(app) ?? -1)) versions.set(app, version);
+    },
+    async forget(app) {
+      versions.delete(app);
     },
   };
 }

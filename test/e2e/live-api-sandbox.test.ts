@@ -6,6 +6,7 @@ import { createSandbox, type Sandbox } from "../../src/sandbox/index.js";
 import { createServer } from "../../src/server.js";
 import { allTools } from "../../src/tools/index.js";
 import { USER_AGENT } from "../../src/version.js";
+import { settleWithFakeTimers } from "../support/fake-time.js";
 import { call, connect, textOf } from "../support/harness.js";
 
 // The sandbox behaves as live Fly does where the spec is silent; the tools must cope as users will see.
@@ -105,13 +106,7 @@ describe("a new app is not ready at once", () => {
   it("apps_create returns once the app is there, so a machine can be created in it at once", async () => {
     const { ok } = await setup();
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
-    const created = ok("apps_create", { name: "fresh-app", org_slug: "personal" });
-    let done = false;
-    void created.finally(() => {
-      done = true;
-    });
-    for (let i = 0; i < 40 && !done; i++) await vi.advanceTimersByTimeAsync(500);
-    await created;
+    await settleWithFakeTimers(ok("apps_create", { name: "fresh-app", org_slug: "personal" }));
     const machine = await ok("machines_create", { app_name: "fresh-app", config: { image: "nginx" } });
     expect(machine.id).toEqual(expect.any(String));
   });
