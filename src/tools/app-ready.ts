@@ -28,12 +28,20 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
  * created by then: any other failure of the read ends the wait quietly rather than make the create
  * look failed (and tempt a second create).
  */
+export interface WaitClock {
+  now(): number;
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+const realClock: WaitClock = { now: () => Date.now(), sleep };
+
 export async function waitForApp(
   name: string,
   ctx: ToolContext,
   timeoutMs = APP_READY_TIMEOUT_MS,
+  clock: WaitClock = realClock,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = clock.now() + timeoutMs;
   for (let delay = FIRST_DELAY_MS; ; delay = Math.min(delay * 2, MAX_DELAY_MS)) {
     try {
       await ctx.fly.request({
@@ -50,7 +58,7 @@ export async function waitForApp(
         return;
       }
     }
-    const left = deadline - Date.now();
+    const left = deadline - clock.now();
     if (left <= 0) {
       throw new RefusedCall(
         `App ${name} was created, but Fly still answers 404/401 for it after ${Math.round(timeoutMs / 1000)} s. ` +
@@ -58,6 +66,6 @@ export async function waitForApp(
         "created_not_ready",
       );
     }
-    await sleep(Math.min(delay, left), ctx.signal);
+    await clock.sleep(Math.min(delay, left), ctx.signal);
   }
 }

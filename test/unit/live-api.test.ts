@@ -109,16 +109,21 @@ describe("a new app is not ready at once", () => {
   });
 
   it("gives up after its bound and says the app exists, never to create it again", async () => {
-    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
     fly.reply("GET", "/apps/slow-app", () => json({ error: "Could not find App" }, 404));
-    const client = plainFly();
-    const error = await settleWithFakeTimers(
-      waitForApp("slow-app", { fly: client }, 3_000).catch((e: Error) => e),
-    );
+    let now = 0;
+    const slept: number[] = [];
+    const clock = {
+      now: () => now,
+      sleep: async (ms: number) => {
+        slept.push(ms);
+        now += ms;
+      },
+    };
+    const error = await waitForApp("slow-app", { fly: plainFly() }, 3_000, clock).catch((e: Error) => e);
     expect(String(error)).toMatch(/slow-app was created.*Do not create it again/);
-    const reads = fly.requests.length;
-    expect(reads).toBeGreaterThan(1);
-    expect(reads).toBeLessThan(10);
+    // Backing off from 250 ms, never sleeping past the bound.
+    expect(slept).toEqual([250, 500, 1000, 1250]);
+    expect(fly.requests).toHaveLength(5);
   });
 
   it("stops at once, quietly, on any other failure: the app was created all the same", async () => {
