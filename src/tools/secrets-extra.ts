@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { appName, secretName } from "./fields.js";
 import { withoutSecretValues } from "./results.js";
+import { rememberSecretsVersion } from "./secrets-versions.js";
 import { defineTools } from "./types.js";
 
 const target = { app_name: appName, secret_name: secretName };
@@ -38,6 +39,7 @@ export const secretExtraTools = defineTools([
     input: z.object({ ...target, value: z.string().max(65536).describe("Secret value") }),
     body: ["value"],
     sensitive: ["value"],
+    afterSuccess: rememberSecretsVersion,
     shape: withoutSecretValues,
   },
 ]);

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { appName, secretName } from "./fields.js";
 import { withoutSecretValues } from "./results.js";
+import { rememberSecretsVersion } from "./secrets-versions.js";
 import { defineTools } from "./types.js";
 
 export const secretTools = defineTools([
@@ -27,7 +28,7 @@ export const secretTools = defineTools([
     name: "secrets_set",
     title: "Set secrets",
     description:
-      "Set one or more app secrets in one new version; values are never echoed back. Update machines to pick them up.",
+      "Set app secrets in one new version; values are never echoed. Update machines to pick them up: later machine creates/updates ask Fly for this version, so none boots with old values.",
     toolset: "core",
     access: "write",
     destructive: false,
@@ -43,6 +44,7 @@ export const secretTools = defineTools([
     }),
     body: ["values"],
     sensitive: ["values"],
+    afterSuccess: rememberSecretsVersion,
     shape: withoutSecretValues,
   },
   {
@@ -55,5 +57,6 @@ export const secretTools = defineTools([
     method: "DELETE",
     path: "/apps/{app_name}/secrets/{secret_name}",
     input: z.object({ app_name: appName, secret_name: secretName }),
+    afterSuccess: rememberSecretsVersion,
   },
 ]);
