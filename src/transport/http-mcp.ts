@@ -43,6 +43,19 @@ const hasProgressToken = (message: unknown): boolean => {
 const asksForProgress = (body: unknown): boolean =>
   Array.isArray(body) ? body.some(hasProgressToken) : hasProgressToken(body);
 
+/** Tells the session's server that the requests in `body` were cancelled by their client. */
+function cancelRequests(transport: StreamableHTTPServerTransport, body: unknown): void {
+  for (const message of Array.isArray(body) ? body : [body]) {
+    const { id, method } = (message ?? {}) as { id?: unknown; method?: unknown };
+    if (typeof method !== "string" || (typeof id !== "string" && typeof id !== "number")) continue;
+    transport.onmessage?.({
+      jsonrpc: "2.0",
+      method: "notifications/cancelled",
+      params: { requestId: id, reason: "the client closed the connection" },
+    });
+  }
+}
+
 /** The body of a POST, or undefined for other methods; false when an error reply was sent. */
 async function bodyOf(req: IncomingMessage, res: ServerResponse, limit: number): Promise<unknown | false> {
   if (req.method !== "POST") return undefined;
@@ -87,7 +100,12 @@ export function createMcpHandler(opts: McpHandlerOptions): McpHandler {
     store: SessionStore,
   ): Promise<void> {
     store.touch(session);
-    res.on("close", () => store.settle(session));
+    res.on("close", () => {
+      store.settle(session);
+      // Answers only ever travel on this stream: once the client hung up, nobody can read them, so
+      // its calls stop (a pending confirmation included) instead of running on unobserved.
+      if (!res.writableFinished) cancelRequests(session.transport, body);
+    });
     await session.transport.handleRequest(req, res, body);
   }
 

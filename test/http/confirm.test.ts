@@ -78,6 +78,21 @@ async function clientWithoutGetStream(url: string, answer: (message: string) => 
 
 const deletes = (fly: ReturnType<typeof fakeFly>) => fly.authorizations.length;
 
+/** A person who takes their time: `asked` settles when the question arrives, `answer` replies. */
+function slowPerson() {
+  let answer: (r: ElicitResult) => void = () => undefined;
+  let askedNow!: () => void;
+  const asked = new Promise<void>((resolve) => {
+    askedNow = resolve;
+  });
+  const handler = () =>
+    new Promise<ElicitResult>((resolve) => {
+      answer = resolve;
+      askedNow();
+    });
+  return { asked, handler, answer: (r: ElicitResult) => answer(r) };
+}
+
 describe("confirmation over sessionful HTTP", () => {
   it("asks on the call's own stream, so a client without the GET stream can confirm", async () => {
     const { served, fly, audit } = await confirmingServer();
@@ -100,29 +115,18 @@ describe("confirmation over sessionful HTTP", () => {
 
   it("still accepts an answer given after the SDK's 60 s default request timeout", async () => {
     const { served, fly } = await confirmingServer();
-    let answer!: (r: ElicitResult) => void;
-    let askedNow!: () => void;
-    const asked = new Promise<void>((resolve) => {
-      askedNow = resolve;
-    });
-    const { client } = await clientWithoutGetStream(
-      served.url,
-      () =>
-        new Promise<ElicitResult>((resolve) => {
-          answer = resolve;
-          askedNow();
-        }),
-    );
+    const person = slowPerson();
+    const { client } = await clientWithoutGetStream(served.url, person.handler);
 
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"], shouldAdvanceTime: true });
     const call = client.callTool({ name: "machines_delete", arguments: target }, undefined, {
       timeout: 60 * 60_000,
     });
-    await asked;
+    await person.asked;
     // The person reads for 65 s; the SDK's own default would have given up at 60.
     await vi.advanceTimersByTimeAsync(65_000);
     vi.useRealTimers();
-    answer({ action: "accept", content: { confirm: true } });
+    person.answer({ action: "accept", content: { confirm: true } });
 
     const result = await call;
     expect(textOf(result as never)).not.toContain("Not done");
@@ -131,20 +135,14 @@ describe("confirmation over sessionful HTTP", () => {
 
   it("gives up after the configured confirmation timeout, and nothing reaches Fly", async () => {
     const { served, fly, audit } = await confirmingServer({ confirmTimeoutMs: 5 * 60_000 });
-    let askedNow!: () => void;
-    const asked = new Promise<void>((resolve) => {
-      askedNow = resolve;
-    });
-    const { client } = await clientWithoutGetStream(served.url, () => {
-      askedNow();
-      return new Promise<ElicitResult>(() => undefined);
-    });
+    const person = slowPerson();
+    const { client } = await clientWithoutGetStream(served.url, person.handler);
 
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"], shouldAdvanceTime: true });
     const call = client.callTool({ name: "machines_delete", arguments: target }, undefined, {
       timeout: 60 * 60_000,
     });
-    await asked;
+    await person.asked;
     await vi.advanceTimersByTimeAsync(5 * 60_000 + 1_000);
     vi.useRealTimers();
 
@@ -157,19 +155,13 @@ describe("confirmation over sessionful HTTP", () => {
 
   it("stops asking when the client cancels the call mid-confirmation; nothing reaches Fly", async () => {
     const { served, fly, audit } = await confirmingServer();
-    let askedNow!: () => void;
-    const asked = new Promise<void>((resolve) => {
-      askedNow = resolve;
-    });
-    const { client } = await clientWithoutGetStream(served.url, () => {
-      askedNow();
-      return new Promise<ElicitResult>(() => undefined);
-    });
+    const person = slowPerson();
+    const { client } = await clientWithoutGetStream(served.url, person.handler);
     const cancel = new AbortController();
     const call = client
       .callTool({ name: "machines_delete", arguments: target }, undefined, { signal: cancel.signal })
       .catch((error: unknown) => error);
-    await asked;
+    await person.asked;
     cancel.abort("the user walked away");
     await call;
 
@@ -177,6 +169,26 @@ describe("confirmation over sessionful HTTP", () => {
       timeout: 10_000,
     });
     expect(audit.at(-1)?.reason).toContain("cancelled while waiting for confirmation");
+    expect(deletes(fly)).toBe(0);
+  });
+
+  it("stops asking when the client hangs up mid-confirmation; nothing reaches Fly", async () => {
+    const { served, fly, audit } = await confirmingServer();
+    const person = slowPerson();
+    const { client } = await clientWithoutGetStream(served.url, person.handler);
+    const call = client
+      .callTool({ name: "machines_delete", arguments: target }, undefined, { timeout: 60 * 60_000 })
+      .catch((error: unknown) => error);
+    await person.asked;
+    // Closing the transport drops the call's stream without a word (no cancellation, no DELETE).
+    await client.transport?.close();
+    await call;
+
+    await vi.waitFor(() => expect(audit.at(-1)).toMatchObject({ decision: "confirm-declined" }), {
+      timeout: 10_000,
+    });
+    expect(audit.at(-1)?.reason).toContain("cancelled while waiting for confirmation");
+    person.answer({ action: "accept", content: { confirm: true } });
     expect(deletes(fly)).toBe(0);
   });
 });
