@@ -54,7 +54,7 @@ describe("sessions per agent", () => {
 });
 
 /** Opens a raw socket and collects what the server says until it closes the connection. */
-function rawSocket(url: string): Promise<{ socket: Socket; closed: Promise<string> }> {
+function rawSocket(url: string): Promise<{ socket: Socket; closed: Promise<string>; said(): string }> {
   const { port } = new URL(url);
   return new Promise((resolve, reject) => {
     const socket = connect(Number(port), "127.0.0.1");
@@ -64,7 +64,7 @@ function rawSocket(url: string): Promise<{ socket: Socket; closed: Promise<strin
     });
     const closed = new Promise<string>((done) => socket.once("close", () => done(said)));
     socket.once("error", () => undefined);
-    socket.once("connect", () => resolve({ socket, closed }));
+    socket.once("connect", () => resolve({ socket, closed, said: () => said }));
     socket.once("error", reject);
   });
 }
@@ -119,6 +119,36 @@ describe("slow clients", () => {
     );
     expect(said).not.toBe("still open");
     expect(said).toMatch(/^(HTTP\/1\.1 408 |$)/);
+  });
+
+  it("closes a connection that never sends a byte, so idle sockets cannot hold the connection slots", async () => {
+    const served = await h.start({ headersTimeoutMs: 200, requestTimeoutMs: 500 });
+    const { socket, closed } = await rawSocket(served.url);
+    expect(await dribble(socket, closed, "")).not.toBe("still open");
+  });
+
+  it("keeps a quiet GET stream open past the header timeout", async () => {
+    const served = await h.start({ headersTimeoutMs: 200, requestTimeoutMs: 500 });
+    const opened = await raw(served.url, { headers: asReader, body: initializeBody() });
+    const sessionId = opened.headers["mcp-session-id"];
+    const { socket, closed, said } = await rawSocket(served.url);
+    socket.write(
+      "GET /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n" +
+        `Authorization: Bearer ${KEYS.reader}\r\nMcp-Session-Id: ${sessionId}\r\n` +
+        "Mcp-Protocol-Version: 2025-06-18\r\n\r\n",
+    );
+    // Ten header timeouts of silence on an open event stream: nothing may close it.
+    let quiet: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([
+      closed,
+      new Promise<"open">((resolve) => {
+        quiet = setTimeout(() => resolve("open"), 2_000);
+      }),
+    ]);
+    clearTimeout(quiet);
+    socket.destroy();
+    expect(outcome).toBe("open");
+    expect(said()).toMatch(/^HTTP\/1\.1 200 [^]*content-type: text\/event-stream/i);
   });
 
   it("drops connections beyond the cap and serves again once one closes", async () => {
