@@ -110,7 +110,10 @@ describe("confirmation over sessionful HTTP", () => {
     expect(asked).toHaveLength(1);
     expect(getsSent.length).toBeGreaterThan(0); // the client really tried, and had no GET stream
     expect(deletes(fly)).toBe(1);
-    expect(audit.at(-1)).toMatchObject({ tool: "machines_delete", decision: "confirm-accepted" });
+    expect(audit.at(-1)).toMatchObject({
+      tool: "machines_delete",
+      decision: expect.stringMatching(/^confirm-accepted/),
+    });
   });
 
   it("still accepts an answer given after the SDK's 60 s default request timeout", async () => {
