@@ -43,6 +43,8 @@ const served =
         host: "127.0.0.1",
         port: 0,
         stateless: mode === "stateless",
+        // One agent drives every client of the load test.
+        maxSessionsPerAgent: 64,
         logger,
       });
 process.stdout.write(`${served.url}\n`);

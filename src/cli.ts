@@ -33,13 +33,16 @@ async function runServer(flags: CliFlags): Promise<void> {
     fail(error instanceof Error ? error.message : String(error));
   }
   if (config.transport === "stdio") {
-    await serveStdio(runtime.serverFor(runtime.localAccess));
+    await serveStdio(runtime.serverFor(runtime.localAccess), { logger });
     await runtime.close();
     return;
   }
   // Agents of the policy file that have a key, each with its own gate.
   const agents = runtime.policyFile?.agents ?? {};
-  const { closeOnSignals, createAgentDirectory, startHttpServer } = await import("./transport/http.js");
+  const { closeOnSignals, createAgentDirectory, HttpConfigError, startHttpServer } = await import(
+    "./transport/http.js"
+  );
+  const seconds = (s: number | undefined) => (s === undefined ? undefined : s * 1000);
   const served = await startHttpServer({
     serverFor: runtime.serverFor,
     agents: createAgentDirectory({
@@ -47,14 +50,22 @@ async function runServer(flags: CliFlags): Promise<void> {
       lookup: (key) => findAgentByKey({ agents }, key),
       toAccess: (_name, policy) => runtime.accessFor(policy),
     }),
-    // Without a policy file, a loopback-only server serves the flag-configured local agent.
-    anonymous: runtime.localAccess,
+    // Keyless HTTP only on the operator's explicit word, and only on loopback (checked there).
+    anonymous: config.allowKeylessLoopback ? runtime.localAccess : undefined,
     host: config.host,
     port: config.port,
     allowedHosts: config.allowedHosts,
     allowedOrigins: config.allowedOrigins,
     stateless: config.stateless,
+    maxSessions: config.maxSessions,
+    maxSessionsPerAgent: config.maxSessionsPerAgent,
+    maxConnections: config.maxConnections,
+    headersTimeoutMs: seconds(config.headersTimeoutS),
+    requestTimeoutMs: seconds(config.requestTimeoutS),
     logger,
+  }).catch((error: unknown) => {
+    if (error instanceof HttpConfigError) fail(error.message);
+    throw error;
   });
   process.stderr.write(`fly-machines-mcp: MCP over HTTP at ${served.url}\n`);
   closeOnSignals({ close: () => served.close().then(() => runtime.close()) }, { logger });
@@ -91,6 +102,13 @@ const program = new Command()
   .option("--allowed-hosts <list>", "Host headers accepted over HTTP")
   .option("--allowed-origins <list>", "Origin headers accepted over HTTP")
   .option("--stateless", "HTTP without sessions, for several replicas")
+  .option("--allow-keyless-loopback", "HTTP on 127.0.0.1 without agent keys, with the flag policy (local development only)")
+  .option("--max-sessions <n>", "HTTP sessions open at once, all agents (default 100)")
+  .option("--max-sessions-per-agent <n>", "HTTP sessions open at once per agent (default 20)")
+  .option("--max-connections <n>", "open HTTP connections (default 512)")
+  .option("--headers-timeout <seconds>", "time to receive a request's headers (default 10)")
+  .option("--request-timeout <seconds>", "time to receive a whole request, body included (default 30)")
+  .option("--confirm-timeout <seconds>", "how long a confirmation waits for the person's answer (default 600)")
   .option("--log-level <level>", "fatal, error, warn, info, debug, trace or silent")
   .action((flags: CliFlags) => runServer(flags));
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DEFAULT_CONFIRM_TIMEOUT_MS } from "./policy/confirm.js";
 import { appName, orgSlug } from "./tools/fields.js";
 import { DEFAULT_TOOLSETS, TOOLSET_NAMES } from "./tools/default-toolsets.js";
 
@@ -39,6 +40,13 @@ export const ConfigSchema = z
     allowedHosts: z.array(z.string()).optional(),
     allowedOrigins: z.array(z.string()).optional(),
     stateless: z.boolean(),
+    allowKeylessLoopback: z.boolean(),
+    maxSessions: z.number().int().positive().optional(),
+    maxSessionsPerAgent: z.number().int().positive().optional(),
+    maxConnections: z.number().int().positive().optional(),
+    headersTimeoutS: z.number().positive().optional(),
+    requestTimeoutS: z.number().positive().optional(),
+    confirmTimeoutS: z.number().positive().max(86_400),
     logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]),
   })
   .superRefine((c, ctx) => {
@@ -79,8 +87,20 @@ export interface CliFlags {
   allowedHosts?: string;
   allowedOrigins?: string;
   stateless?: boolean;
+  allowKeylessLoopback?: boolean;
+  maxSessions?: string;
+  maxSessionsPerAgent?: string;
+  maxConnections?: string;
+  headersTimeout?: string;
+  requestTimeout?: string;
+  confirmTimeout?: string;
   logLevel?: string;
 }
+
+
+/** A numeric flag: absent stays undefined; "" and words become NaN, which validation refuses. */
+const numeric = (value: string | undefined): number | undefined =>
+  value === undefined ? undefined : value.trim() === "" ? Number.NaN : Number(value);
 
 const FLAG_NAMES: Record<string, string> = {
   token: "FLY_API_TOKEN",
@@ -97,6 +117,12 @@ const FLAG_NAMES: Record<string, string> = {
   logLevel: "--log-level / LOG_LEVEL",
   apps: "--apps",
   agent: "--agent",
+  maxSessions: "--max-sessions",
+  maxSessionsPerAgent: "--max-sessions-per-agent",
+  maxConnections: "--max-connections",
+  headersTimeoutS: "--headers-timeout (seconds)",
+  requestTimeoutS: "--request-timeout (seconds)",
+  confirmTimeoutS: "--confirm-timeout (seconds)",
 };
 
 export class ConfigError extends Error {
@@ -128,6 +154,13 @@ export function resolveConfig(flags: CliFlags, env: NodeJS.ProcessEnv): Config {
     allowedHosts: csv(flags.allowedHosts),
     allowedOrigins: csv(flags.allowedOrigins),
     stateless: flags.stateless ?? false,
+    allowKeylessLoopback: flags.allowKeylessLoopback ?? false,
+    maxSessions: numeric(flags.maxSessions),
+    maxSessionsPerAgent: numeric(flags.maxSessionsPerAgent),
+    maxConnections: numeric(flags.maxConnections),
+    headersTimeoutS: numeric(flags.headersTimeout),
+    requestTimeoutS: numeric(flags.requestTimeout),
+    confirmTimeoutS: numeric(flags.confirmTimeout) ?? DEFAULT_CONFIRM_TIMEOUT_MS / 1000,
     logLevel: flags.logLevel ?? env.LOG_LEVEL ?? "info",
   };
   const parsed = ConfigSchema.safeParse(raw);

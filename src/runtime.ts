@@ -81,7 +81,7 @@ function deferredAccess(policy: AgentPolicy, scope: Promise<TokenScopeInfo>): Ac
     ready,
     isListed: (tool) => settled().isListed(tool),
     decide: (tool, args) => settled().decide(tool, args),
-    confirm: (server, message) => settled().confirm!(server, message),
+    confirm: (server, message, options) => settled().confirm!(server, message, options),
     redactSecrets: (data, tool) => settled().redactSecrets(data, tool),
   };
 }
@@ -133,6 +133,7 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
         access,
         audit,
         logger,
+        confirmTimeoutMs: config.confirmTimeoutS * 1000,
         dynamicCatalog: config.dynamicToolsets ? allTools : undefined,
       }),
     close: () => audit.close(),

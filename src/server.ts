@@ -1,6 +1,6 @@
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv";
-import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
+import type { RequestHandlerExtra, RequestOptions } from "@modelcontextprotocol/sdk/shared/protocol.js";
 import {
   ListToolsRequestSchema,
   type CallToolResult,
@@ -25,6 +25,7 @@ import {
 import { RefusedCall, buildRequest } from "./tools/request.js";
 import { type SecretsVersions, memorySecretsVersions } from "./tools/secrets-versions.js";
 import type { ToolArgs, ToolDef } from "./tools/types.js";
+import { trackCalls } from "./transport/calls-in-flight.js";
 import { VERSION } from "./version.js";
 import { type Decision, resourceOf } from "./policy/gate.js";
 
@@ -36,7 +37,7 @@ export interface AccessControl {
   isListed(tool: ToolDef): boolean;
   decide(tool: ToolDef, args: ToolArgs): Decision;
   /** Asks the human; resolves to whether the destructive call may go ahead. */
-  confirm?(server: McpServer, message: string): Promise<{ confirmed: boolean; reason: string }>;
+  confirm?(server: McpServer, message: string, options?: RequestOptions): Promise<{ confirmed: boolean; reason: string }>;
   /** Whether secret values may reach the agent. */
   revealSecrets: boolean;
   /** Hides secret values in the results of tools that can return them. */
@@ -74,6 +75,8 @@ export interface ServerOptions {
   secretsVersions?: SecretsVersions;
   /** With --dynamic-toolsets: every tool the agent may switch on at run time (toolsets_enable). */
   dynamicCatalog?: readonly ToolDef[];
+  /** How long a confirmation waits for the person (--confirm-timeout). */
+  confirmTimeoutMs?: number;
 }
 
 const allowAll: AccessControl = {
@@ -183,7 +186,7 @@ export function createServer(serverOpts: ServerOptions): McpServer {
     server.registerTool(
       tool.name,
       { title: tool.title, description: tool.description, inputSchema: input, annotations: annotationsOf(tool) },
-      async (rawArgs: ToolArgs, extra) => {
+      trackCalls(server, async (rawArgs: ToolArgs, extra: RequestHandlerExtra<ServerRequest, ServerNotification>) => {
         await access.ready;
         const started = performance.now();
         const args = applyDefaults(tool, rawArgs, defaults);
@@ -202,7 +205,12 @@ export function createServer(serverOpts: ServerOptions): McpServer {
         let verdict = "allow";
         if (decision.kind === "confirm") {
           const answer = access.confirm
-            ? await access.confirm(server, decision.message)
+            ? await access.confirm(server, decision.message, {
+                // Over HTTP this puts the question on the call's own stream, not the optional GET stream.
+                relatedRequestId: extra.requestId,
+                signal: extra.signal,
+                timeout: opts.confirmTimeoutMs,
+              })
             : { confirmed: false, reason: "this server cannot ask for confirmation" };
           if (!answer.confirmed) {
             audit({ decision: "confirm-declined", reason: answer.reason });
@@ -213,7 +221,7 @@ export function createServer(serverOpts: ServerOptions): McpServer {
         const outcome = await execute(tool, args, opts, access, extra);
         audit({ decision: verdict, status: outcome.status, requestId: outcome.requestId });
         return outcome.result;
-      },
+      }),
     );
     return settled && access.isListed(tool);
   };

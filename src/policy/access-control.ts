@@ -1,3 +1,4 @@
+import type { RequestOptions } from "@modelcontextprotocol/sdk/shared/protocol.js";
 import type { ToolArgs, ToolDef } from "../tools/types.js";
 import type { AgentPolicy } from "./agent-policy.js";
 import { askConfirmation, type Confirmation, type ElicitingServer } from "./confirm.js";
@@ -14,7 +15,11 @@ export interface PolicyAccess {
   agent: string;
   isListed(tool: PolicyTool): boolean;
   decide(tool: PolicyTool, args: ToolArgs): Decision;
-  confirm(server: ElicitingServer | { server: ElicitingServer }, message: string): Promise<Confirmation>;
+  confirm(
+    server: ElicitingServer | { server: ElicitingServer },
+    message: string,
+    options?: RequestOptions,
+  ): Promise<Confirmation>;
   revealSecrets: boolean;
   /** Hides secret values; with `tool`, only results of secrets tools are touched. */
   redactSecrets(data: unknown, tool?: Pick<ToolDef, "path">): unknown;
@@ -30,7 +35,7 @@ export function createAccessControl(opts: {
     agent: policy.name,
     isListed: (tool) => isListed({ scope, scopeApp, policy, tool }),
     decide: (tool, args) => decide({ scope, scopeApp, policy, tool, args }),
-    confirm: (server, message) => askConfirmation(server, message),
+    confirm: (server, message, options) => askConfirmation(server, message, options),
     revealSecrets: policy.reveal_secrets === true,
     redactSecrets: (data, tool) => (tool && !isSecretsTool(tool) ? data : redactSecretValues(data)),
   };

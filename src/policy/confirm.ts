@@ -1,8 +1,12 @@
 import type { RequestOptions } from "@modelcontextprotocol/sdk/shared/protocol.js";
 import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
+import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 
 /** The part of the SDK Server that confirmation uses; an McpServer (which wraps one) is accepted too. */
 export type ElicitingServer = Pick<Server, "getClientCapabilities" | "elicitInput">;
+
+/** People take longer than the SDK's 60 s request timeout to read and answer. */
+export const DEFAULT_CONFIRM_TIMEOUT_MS = 10 * 60_000;
 
 export interface Confirmation {
   confirmed: boolean;
@@ -20,10 +24,20 @@ function supportsForm(server: ElicitingServer): boolean {
   return elicitation.form !== undefined || Object.keys(elicitation).length === 0;
 }
 
+function failureReason(error: unknown, timeoutMs: number, signal: AbortSignal | undefined): string {
+  if (signal?.aborted) return "The call was cancelled while waiting for confirmation; nothing was done.";
+  if (error instanceof McpError && error.code === ErrorCode.RequestTimeout) {
+    return `Nobody answered the confirmation within ${Math.round(timeoutMs / 1000)} s (--confirm-timeout); nothing was done.`;
+  }
+  const why = error instanceof Error ? error.message : String(error);
+  return `Asking for confirmation failed (${why}); nothing was done.`;
+}
+
 /**
  * Asks the human behind the client to confirm a destructive call via form elicitation. Confirmed
  * only when they accept with confirm: true; everything else (no support, decline, cancel, a
- * failed request) is a refusal with a reason the agent can relay.
+ * failed request) is a refusal with a reason the agent can relay. Pass the call's request id as
+ * `relatedRequestId` (so over HTTP the question travels on the call's own stream) and its signal.
  */
 export async function askConfirmation(
   target: ElicitingServer | { server: ElicitingServer },
@@ -45,6 +59,7 @@ export async function askConfirmation(
     };
   }
   let result: Awaited<ReturnType<Server["elicitInput"]>>;
+  const timeout = options?.timeout ?? DEFAULT_CONFIRM_TIMEOUT_MS;
   try {
     result = await server.elicitInput(
       {
@@ -62,11 +77,10 @@ export async function askConfirmation(
           required: ["confirm"],
         },
       },
-      options,
+      { ...options, timeout },
     );
   } catch (error) {
-    const why = error instanceof Error ? error.message : String(error);
-    return { confirmed: false, reason: `Asking for confirmation failed (${why}); nothing was done.` };
+    return { confirmed: false, reason: failureReason(error, timeout, options?.signal) };
   }
   if (result.action === "accept" && result.content?.confirm === true) {
     return { confirmed: true, reason: "confirmed by the user" };

@@ -35,6 +35,27 @@ function sessionIdOf(req: IncomingMessage): string | undefined {
 const isInitialize = (body: unknown): boolean =>
   Array.isArray(body) ? body.some((m) => isInitializeRequest(m)) : isInitializeRequest(body);
 
+const hasProgressToken = (message: unknown): boolean => {
+  const meta = (message as { params?: { _meta?: { progressToken?: unknown } } } | null)?.params?._meta;
+  return meta?.progressToken !== undefined;
+};
+
+const asksForProgress = (body: unknown): boolean =>
+  Array.isArray(body) ? body.some(hasProgressToken) : hasProgressToken(body);
+
+/** Tells the session's server that the requests in `body` were cancelled by their client. */
+function cancelRequests(transport: StreamableHTTPServerTransport, body: unknown): void {
+  for (const message of Array.isArray(body) ? body : [body]) {
+    const { id, method } = (message ?? {}) as { id?: unknown; method?: unknown };
+    if (typeof method !== "string" || (typeof id !== "string" && typeof id !== "number")) continue;
+    transport.onmessage?.({
+      jsonrpc: "2.0",
+      method: "notifications/cancelled",
+      params: { requestId: id, reason: "the client closed the connection" },
+    });
+  }
+}
+
 /** The body of a POST, or undefined for other methods; false when an error reply was sent. */
 async function bodyOf(req: IncomingMessage, res: ServerResponse, limit: number): Promise<unknown | false> {
   if (req.method !== "POST") return undefined;
@@ -58,9 +79,12 @@ export function createMcpHandler(opts: McpHandlerOptions): McpHandler {
     const body = await bodyOf(req, res, maxBodyBytes);
     if (body === false) return;
     const server = serverFor(who.access);
-    // No session means no later request can answer a server-to-client question, so a plain JSON
-    // answer loses nothing and costs less than an SSE stream on both sides.
-    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+    // Plain JSON costs less than an event stream on both sides, but only a stream can carry the
+    // progress notifications a caller asked for with a progress token.
+    const transport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: undefined,
+      enableJsonResponse: !asksForProgress(body),
+    });
     res.on("close", () => {
       void server.close().catch(() => undefined);
     });
@@ -76,7 +100,12 @@ export function createMcpHandler(opts: McpHandlerOptions): McpHandler {
     store: SessionStore,
   ): Promise<void> {
     store.touch(session);
-    res.on("close", () => store.settle(session));
+    res.on("close", () => {
+      store.settle(session);
+      // Answers only ever travel on this stream: once the client hung up, nobody can read them, so
+      // its calls stop (a pending confirmation included) instead of running on unobserved.
+      if (!res.writableFinished) cancelRequests(session.transport, body);
+    });
     await session.transport.handleRequest(req, res, body);
   }
 
@@ -87,7 +116,22 @@ export function createMcpHandler(opts: McpHandlerOptions): McpHandler {
     body: unknown,
     store: SessionStore,
   ): Promise<void> {
-    if (!store.reserve()) {
+    const refused = store.reserve(who.agent);
+    if (refused === "agent-full") {
+      logger.warn(
+        { agent: who.agent, max: store.maxPerAgent },
+        "agent's session cap reached; initialize refused",
+      );
+      sendRpcError(
+        res,
+        429,
+        RPC.serverError,
+        `Too many sessions for this agent: the cap of ${store.maxPerAgent} live sessions per agent is reached; end an unused session (DELETE /mcp) or retry after idle ones expire`,
+        { "Retry-After": "30" },
+      );
+      return;
+    }
+    if (refused === "server-full") {
       logger.warn({ agent: who.agent, max: store.max }, "session cap reached; initialize refused");
       sendRpcError(
         res,
@@ -105,7 +149,7 @@ export function createMcpHandler(opts: McpHandlerOptions): McpHandler {
       sessionIdGenerator: randomUUID,
       onsessioninitialized: (id) => {
         session = store.add({ id, agent: who.agent, server, transport });
-        store.release();
+        store.release(who.agent, true);
         reserved = false;
         logger.info({ agent: who.agent, session: id }, "MCP session opened");
       },
@@ -122,7 +166,7 @@ export function createMcpHandler(opts: McpHandlerOptions): McpHandler {
       await server.connect(transport);
       await transport.handleRequest(req, res, body);
     } finally {
-      if (reserved) store.release();
+      if (reserved) store.release(who.agent);
     }
   }
 

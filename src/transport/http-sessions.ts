@@ -14,14 +14,21 @@ export interface Session {
 
 export interface SessionStoreOptions {
   max: number;
+  /** Per agent, so one agent cannot take every slot. */
+  maxPerAgent: number;
   idleMs: number;
   onExpired?: (session: Session) => void;
 }
 
-/** Live sessions with a cap, per-session idle expiry and slots reserved for initializations in flight. */
+/** Why `reserve` refused: the overall cap or the agent's own. */
+export type ReserveRefusal = "server-full" | "agent-full";
+
+/** Live sessions with caps, per-session idle expiry and slots reserved for initializations in flight. */
 export class SessionStore {
   private readonly sessions = new Map<string, Session>();
   private reserved = 0;
+  /** Live plus reserved sessions of each agent. */
+  private readonly held = new Map<string, number>();
 
   constructor(private readonly opts: SessionStoreOptions) {}
 
@@ -33,19 +40,36 @@ export class SessionStore {
     return this.opts.max;
   }
 
+  get maxPerAgent(): number {
+    return this.opts.maxPerAgent;
+  }
+
   get(id: string): Session | undefined {
     return this.sessions.get(id);
   }
 
-  /** Holds a slot for an initialize still in flight, so concurrent ones cannot exceed the cap. */
-  reserve(): boolean {
-    if (this.sessions.size + this.reserved >= this.opts.max) return false;
-    this.reserved++;
-    return true;
+  private adjust(agent: string, by: number): void {
+    const next = (this.held.get(agent) ?? 0) + by;
+    if (next > 0) this.held.set(agent, next);
+    else this.held.delete(agent);
   }
 
-  release(): void {
+  /**
+   * Holds a slot for an initialize still in flight, so concurrent ones cannot exceed either cap.
+   * Returns undefined when reserved, or which cap refused it.
+   */
+  reserve(agent: string): ReserveRefusal | undefined {
+    if ((this.held.get(agent) ?? 0) >= this.opts.maxPerAgent) return "agent-full";
+    if (this.sessions.size + this.reserved >= this.opts.max) return "server-full";
+    this.reserved++;
+    this.adjust(agent, 1);
+    return undefined;
+  }
+
+  /** Gives back a reserved slot; `becameSession` keeps the agent's count for the session it became. */
+  release(agent: string, becameSession = false): void {
     this.reserved = Math.max(0, this.reserved - 1);
+    if (!becameSession) this.adjust(agent, -1);
   }
 
   /** Adds a session created by a request that is still open; `settle` it when that request ends. */
@@ -78,6 +102,7 @@ export class SessionStore {
     if (!session) return undefined;
     clearTimeout(session.timer);
     this.sessions.delete(id);
+    this.adjust(session.agent, -1);
     return session;
   }
 

@@ -23,8 +23,8 @@ export interface HttpServerOptions {
   serverFor: (access: AccessControl) => McpServer;
   agents: AgentDirectory;
   /**
-   * Served without a key when `agents` is empty; refused off loopback. Lets a local client use
-   * the flag-based policy without a policy file.
+   * Served without a key: the operator's explicit opt-in (--allow-keyless-loopback) for local
+   * development. Only on loopback and only when no agent has a key; otherwise start-up fails.
    */
   anonymous?: AccessControl;
   host: string;
@@ -33,8 +33,16 @@ export interface HttpServerOptions {
   allowedOrigins?: string[];
   stateless: boolean;
   maxSessions?: number;
+  /** So one agent (or one leaked key) cannot take every session. */
+  maxSessionsPerAgent?: number;
   sessionIdleMs?: number;
   maxBodyBytes?: number;
+  /** Time to receive a request's headers. */
+  headersTimeoutMs?: number;
+  /** Time to receive a whole request, body included; answered with 408 after it. */
+  requestTimeoutMs?: number;
+  /** Open sockets; connections beyond it are dropped as they arrive. */
+  maxConnections?: number;
   /** How long close() waits for in-flight requests. */
   shutdownGraceMs?: number;
   logger: Logger;
@@ -49,14 +57,23 @@ export interface HttpServerHandle {
 
 export const HTTP_DEFAULTS = {
   maxSessions: 100,
+  maxSessionsPerAgent: 20,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  maxConnections: 512,
   sessionIdleMs: 15 * 60_000,
   maxBodyBytes: 1024 * 1024,
   shutdownGraceMs: 10_000,
 } as const;
 
+/** A setting that stops the HTTP server from starting; the CLI exits with code 2. */
+export class HttpConfigError extends Error {
+  override readonly name = "HttpConfigError";
+}
+
 function positive(name: string, value: number): number {
   if (!Number.isFinite(value) || value <= 0)
-    throw new Error(`HTTP transport: ${name} must be a positive number`);
+    throw new HttpConfigError(`HTTP transport: ${name} must be a positive number`);
   return value;
 }
 
@@ -72,17 +89,44 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
   const sessionIdleMs = positive("sessionIdleMs", opts.sessionIdleMs ?? HTTP_DEFAULTS.sessionIdleMs);
   const maxBodyBytes = positive("maxBodyBytes", opts.maxBodyBytes ?? HTTP_DEFAULTS.maxBodyBytes);
   const graceMs = positive("shutdownGraceMs", opts.shutdownGraceMs ?? HTTP_DEFAULTS.shutdownGraceMs);
+  const maxPerAgent = positive(
+    "maxSessionsPerAgent",
+    opts.maxSessionsPerAgent ?? HTTP_DEFAULTS.maxSessionsPerAgent,
+  );
+  const requestTimeoutMs = positive(
+    "requestTimeoutMs",
+    opts.requestTimeoutMs ?? HTTP_DEFAULTS.requestTimeoutMs,
+  );
+  // Node refuses a headers timeout longer than the request timeout.
+  const headersTimeoutMs = Math.min(
+    requestTimeoutMs,
+    positive("headersTimeoutMs", opts.headersTimeoutMs ?? HTTP_DEFAULTS.headersTimeoutMs),
+  );
+  const maxConnections = positive("maxConnections", opts.maxConnections ?? HTTP_DEFAULTS.maxConnections);
   const loopback = isLoopbackAddress(opts.host);
 
-  if (!loopback && opts.agents.size === 0) {
-    throw new Error(
-      `refusing to serve HTTP on ${opts.host} without agent keys: anyone who can reach it could use the Fly token. ` +
-        "Give agents a key_sha256 in the --policy file, or bind to 127.0.0.1.",
-    );
-  }
+  // Fail closed: a server nobody must authenticate to is only ever an explicit, local choice.
   const anonymous = opts.agents.size === 0 ? opts.anonymous : undefined;
   if (opts.agents.size === 0 && !anonymous) {
-    logger.warn("no agent keys configured: every HTTP request will be refused with 401");
+    throw new HttpConfigError(
+      `refusing to serve HTTP on ${opts.host} without agent keys: no agent in --policy has a key_sha256, so anyone who can reach the port ` +
+        'could use the Fly token. Give each HTTP agent a key (printf %s "$KEY" | fly-machines-mcp hash-key, then ' +
+        "key_sha256: <hash> in the --policy file); for local development only, --allow-keyless-loopback serves the " +
+        "flag policy without a key on 127.0.0.1.",
+    );
+  }
+  if (anonymous && !loopback) {
+    throw new HttpConfigError(
+      `refusing to serve HTTP on ${opts.host} without agent keys: --allow-keyless-loopback only works on a loopback ` +
+        "address such as 127.0.0.1. Give agents a key_sha256 in the --policy file, or bind to 127.0.0.1.",
+    );
+  }
+  if (anonymous) {
+    logger.warn(
+      { host: opts.host, agent: anonymous.agent },
+      "NO AUTHENTICATION (--allow-keyless-loopback): every process on this machine, and any web page that can reach " +
+        "127.0.0.1, may use the Fly token with the flag policy; do not use this outside local development",
+    );
   }
   if (!loopback && !opts.allowedHosts?.length) {
     logger.warn({ host: opts.host }, "no --allowed-hosts: any Host header is accepted; list your hostnames");
@@ -97,6 +141,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
     ? undefined
     : new SessionStore({
         max: maxSessions,
+        maxPerAgent,
         idleMs: sessionIdleMs,
         onExpired: (s) => logger.info({ agent: s.agent, session: s.id }, "MCP session expired after idling"),
       });
@@ -154,20 +199,36 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
     await handleMcp(req, res, who);
   }
 
-  const http = createHttpServer((req, res) => {
-    // A GET is the long-lived notification stream; shutdown ends it instead of waiting for it.
-    if (req.method !== "GET") {
-      inflight++;
-      res.once("close", () => {
-        inflight--;
-        if (inflight === 0) onDrained?.();
+  const http = createHttpServer(
+    {
+      headersTimeout: headersTimeoutMs,
+      requestTimeout: requestTimeoutMs,
+      // How often Node checks the two timeouts above; its default (30 s) would stretch them.
+      connectionsCheckingInterval: Math.min(1_000, Math.ceil(headersTimeoutMs / 2)),
+    },
+    (req, res) => {
+      // A GET is the long-lived notification stream; shutdown ends it instead of waiting for it.
+      if (req.method !== "GET") {
+        inflight++;
+        res.once("close", () => {
+          inflight--;
+          if (inflight === 0) onDrained?.();
+        });
+      }
+      route(req, res).catch((error: unknown) => {
+        logger.error({ err: error }, "HTTP request failed");
+        if (!res.headersSent) sendRpcError(res, 500, RPC.serverError, "Internal server error");
+        else res.destroy();
       });
-    }
-    route(req, res).catch((error: unknown) => {
-      logger.error({ err: error }, "HTTP request failed");
-      if (!res.headersSent) sendRpcError(res, 500, RPC.serverError, "Internal server error");
-      else res.destroy();
-    });
+    },
+  );
+  http.maxConnections = maxConnections;
+  let lastDropWarning = 0;
+  http.on("drop", () => {
+    // One line a minute at most: a flood must not also flood the log.
+    if (Date.now() - lastDropWarning < 60_000) return;
+    lastDropWarning = Date.now();
+    logger.warn({ max: maxConnections }, "connection cap reached; new connections are dropped");
   });
 
   await new Promise<void>((resolve, reject) => {

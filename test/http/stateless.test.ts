@@ -45,13 +45,44 @@ describe("stateless mode", () => {
 
   it("cannot ask a human, so a destroy that needs confirmation is denied and says why", async () => {
     const fly = fakeFly();
-    const access = createAccessControl({ scope: "org", policy: policyFromFlags({ access: "all", destructive: "confirm" }) });
-    const served = await h.start({ stateless: true, fly, agents: fakeDirectory({ [KEYS.ops]: { agent: "ops", access } }) });
+    const access = createAccessControl({
+      scope: "org",
+      policy: policyFromFlags({ access: "all", destructive: "confirm" }),
+    });
+    const served = await h.start({
+      stateless: true,
+      fly,
+      agents: fakeDirectory({ [KEYS.ops]: { agent: "ops", access } }),
+    });
     const { client } = await h.connect(served.url, KEYS.ops);
-    const result = await callTool(client, "machines_delete", { app_name: "my-app", machine_id: "148ed193b95089" });
+    const result = await callTool(client, "machines_delete", {
+      app_name: "my-app",
+      machine_id: "148ed193b95089",
+    });
     expect(result.isError).toBe(true);
-    expect(textOf(result)).toContain("runs without sessions (--stateless), so nobody can be asked to confirm");
+    expect(textOf(result)).toContain(
+      "runs without sessions (--stateless), so nobody can be asked to confirm",
+    );
     expect(fly.authorizations).toHaveLength(0);
+  });
+
+  it("streams the answer when the call asks for progress, so the notifications arrive", async () => {
+    const served = await h.start({ stateless: true });
+    const { client } = await h.connect(served.url, KEYS.ops);
+    const progress: string[] = [];
+    const result = await client.callTool(
+      { name: "machines_wait", arguments: { app_name: "my-app", machine_id: "148ed193b95089", timeout: 5 } },
+      undefined,
+      { onprogress: (p) => progress.push(p.message ?? "") },
+    );
+    expect(result.isError).toBeFalsy();
+    expect(progress.some((m) => m.includes("waiting up to"))).toBe(true);
+
+    const streamed = await raw(served.url, {
+      headers: { ...MCP_HEADERS, Authorization: `Bearer ${KEYS.ops}` },
+      body: rpc("tools/list", { _meta: { progressToken: "p1" } }),
+    });
+    expect(streamed.headers["content-type"]).toContain("text/event-stream");
   });
 
   it("has no GET stream and no session to delete", async () => {
