@@ -10,7 +10,8 @@ export function annotationsOf(tool: ToolDef): ToolAnnotations {
     // A command run inside a machine can do anything, so clients should treat exec with care.
     destructiveHint: tool.destructive !== false || tool.access === "exec",
     idempotentHint:
-      tool.idempotent ?? (tool.method === "GET" || tool.method === "PUT" || tool.method === "DELETE"),
+      tool.idempotent ??
+      (tool.access === "read" || tool.method === "GET" || tool.method === "PUT" || tool.method === "DELETE"),
     openWorldHint: true,
   };
 }

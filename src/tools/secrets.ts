@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { appName, secretName } from "./fields.js";
+import { overwrittenByBulkSet } from "./losses.js";
 import { withoutSecretValues } from "./results.js";
 import { defineTools } from "./types.js";
 
@@ -11,6 +12,7 @@ export const secretTools = defineTools([
       "List an app's secret names and digests (never values). Machines see new secrets after an update or restart.",
     toolset: "core",
     access: "read",
+    reach: "app",
     destructive: false,
     method: "GET",
     path: "/apps/{app_name}/secrets",
@@ -30,7 +32,9 @@ export const secretTools = defineTools([
       "Set one or more app secrets in one new version; values are never echoed back. Update machines to pick them up.",
     toolset: "core",
     access: "write",
+    reach: "app",
     destructive: false,
+    losses: overwrittenByBulkSet,
     idempotent: true,
     method: "POST",
     path: "/apps/{app_name}/secrets",
@@ -51,6 +55,7 @@ export const secretTools = defineTools([
     description: "Remove one app secret; machines stop seeing it on their next update.",
     toolset: "core",
     access: "write",
+    reach: "app",
     destructive: true,
     method: "DELETE",
     path: "/apps/{app_name}/secrets/{secret_name}",

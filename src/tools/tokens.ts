@@ -10,6 +10,7 @@ export const tokenTools = defineTools([
       "Mint a short-lived OpenID Connect token (JWT) that a machine can present to a third party (AWS, GCP, Vault).",
     toolset: "core",
     access: "write",
+    reach: "org",
     destructive: false,
     method: "POST",
     path: "/tokens/oidc",
