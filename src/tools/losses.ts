@@ -14,7 +14,15 @@ export const KILLING_SIGNALS: ReadonlySet<string> = new Set([
   "SIGTRAP",
 ]);
 
-const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const UNIT_MS: Record<string, number> = {
+  ns: 1e-6,
+  us: 1e-3,
+  µs: 1e-3,
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+};
 
 /** Milliseconds of a Go duration such as "10s" or "500ms"; undefined when it is not one. */
 function durationMs(value: unknown): number | undefined {
@@ -62,7 +70,11 @@ export async function destroyedByStop(args: ToolArgs, ctx: ToolContext): Promise
 }
 
 /** Names of the app's secrets a set would overwrite: their current values are gone for good. */
-async function overwrittenSecrets(args: ToolArgs, ctx: ToolContext, names: readonly string[]): Promise<string[]> {
+async function overwrittenSecrets(
+  args: ToolArgs,
+  ctx: ToolContext,
+  names: readonly string[],
+): Promise<string[]> {
   const listing = (await read(ctx, `/apps/${args.app_name}/secrets`, "secrets_list", args.app_name)) as
     | { secrets?: Array<{ name?: unknown }> }
     | undefined;

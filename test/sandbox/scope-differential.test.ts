@@ -48,7 +48,8 @@ const PATH_VALUES: Record<string, string> = {
 
 function argsFor(tool: ToolDef): ToolArgs {
   const args: ToolArgs = {};
-  for (const field of Object.keys(tool.input.shape)) if (field in PATH_VALUES) args[field] = PATH_VALUES[field];
+  for (const field of Object.keys(tool.input.shape))
+    if (field in PATH_VALUES) args[field] = PATH_VALUES[field];
   if (tool.appArg) args[tool.appArg] = APP;
   return args;
 }
@@ -69,11 +70,14 @@ async function refusedForScope(tool: ToolDef, token: string): Promise<string | u
 }
 
 describe.each(Object.keys(TOKENS) as TokenScope[])("gate versus sandbox under a %s token", (scope) => {
-  it.each(allTools.map((t) => [t.name, t] as const))("%s: listed only if the sandbox lets it through", async (_n, tool) => {
-    const listed = isListed({ scope, scopeApp: SCOPE_APP[scope], policy: everything, tool });
-    const refusal = await refusedForScope(tool, TOKENS[scope]);
-    expect({ listed, refusal }).not.toMatchObject({ listed: true, refusal: expect.any(String) });
-  });
+  it.each(allTools.map((t) => [t.name, t] as const))(
+    "%s: listed only if the sandbox lets it through",
+    async (_n, tool) => {
+      const listed = isListed({ scope, scopeApp: SCOPE_APP[scope], policy: everything, tool });
+      const refusal = await refusedForScope(tool, TOKENS[scope]);
+      expect({ listed, refusal }).not.toMatchObject({ listed: true, refusal: expect.any(String) });
+    },
+  );
 });
 
 describe("the differential can fail", () => {

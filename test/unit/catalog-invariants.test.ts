@@ -1,7 +1,13 @@
 import { describe, expect, it } from "vitest";
 import type { FlyClient } from "../../src/fly/client.js";
 import { decideWithState } from "../../src/policy/decide-with-state.js";
-import { type AgentPolicy, createAccessControl, decide, isListed, type TokenScope } from "../../src/policy/index.js";
+import {
+  type AgentPolicy,
+  createAccessControl,
+  decide,
+  isListed,
+  type TokenScope,
+} from "../../src/policy/index.js";
 import { allTools } from "../../src/tools/index.js";
 import { annotationsOf } from "../../src/tools/present.js";
 import { pathParams } from "../../src/tools/request.js";
@@ -149,13 +155,7 @@ const LOCAL_FIELDS: Record<string, string[]> = {
 };
 
 /** Lookups a machine-exec token gets beside exec. */
-const MACHINE_EXEC_LISTS = [
-  "apps_get",
-  "machines_exec",
-  "machines_get",
-  "machines_list",
-  "machines_wait",
-];
+const MACHINE_EXEC_LISTS = ["apps_get", "machines_exec", "machines_get", "machines_list", "machines_wait"];
 
 const names = (tools: readonly ToolDef[]) => tools.map((t) => t.name).sort();
 const byName = new Map(allTools.map((t) => [t.name, t]));
@@ -203,7 +203,14 @@ describe("catalog invariants", () => {
     const conditional = allTools.filter((t) => typeof t.destructive === "function").map((t) => t.name);
     expect([...new Set(conditional)].sort()).toEqual([...new Set(BY_ARGUMENTS.map(([n]) => n))].sort());
     expect(names(allTools.filter((t) => t.losses !== undefined))).toEqual(
-      [...new Set([...BY_STATE, "machines_metadata_update", "machines_metadata_put", "postgres_users_rotate_password"])].sort(),
+      [
+        ...new Set([
+          ...BY_STATE,
+          "machines_metadata_update",
+          "machines_metadata_put",
+          "postgres_users_rotate_password",
+        ]),
+      ].sort(),
     );
   });
 
@@ -224,7 +231,8 @@ describe("catalog invariants", () => {
   it("readOnlyHint is exactly the read set, destructiveHint covers every destructive and exec tool", () => {
     expect(names(allTools.filter((t) => annotationsOf(t).readOnlyHint))).toEqual(READ);
     const mayDestroy = [...ALWAYS_DESTRUCTIVE, ...BY_ARGUMENTS.map(([n]) => n), ...EXEC];
-    for (const name of mayDestroy) expect([name, annotationsOf(tool(name)).destructiveHint]).toEqual([name, true]);
+    for (const name of mayDestroy)
+      expect([name, annotationsOf(tool(name)).destructiveHint]).toEqual([name, true]);
   });
 
   it("every input field is sent to Fly or is one of the local fields", () => {
@@ -245,7 +253,12 @@ describe("what each token scope may list (an agent with every class)", () => {
   const listed = (scope: TokenScope) =>
     names(
       allTools.filter((t) =>
-        isListed({ scope, scopeApp: scope === "org" || scope === "readonly" ? undefined : APP, policy: full, tool: t }),
+        isListed({
+          scope,
+          scopeApp: scope === "org" || scope === "readonly" ? undefined : APP,
+          policy: full,
+          tool: t,
+        }),
       ),
     );
 
@@ -257,7 +270,12 @@ describe("what each token scope may list (an agent with every class)", () => {
   it("deploy: every tool inside its app, but no admin and no org-reach tool", () => {
     const expected = names(allTools).filter((n) => !ADMIN.includes(n) && !ORG_REACH.includes(n));
     expect(listed("deploy")).toEqual(expected);
-    for (const n of ["postgres_attachments_delete", "postgres_users_credentials", "secretkeys_decrypt", "apps_create"])
+    for (const n of [
+      "postgres_attachments_delete",
+      "postgres_users_credentials",
+      "secretkeys_decrypt",
+      "apps_create",
+    ])
       expect(listed("deploy")).not.toContain(n);
   });
 });
@@ -267,7 +285,8 @@ describe("destructive by state: read before the gate decides, named in the confi
   const flyWith = (state: Record<string, unknown>): FlyClient =>
     ({
       request: async (req: { method: string; path: string }) => {
-        if (req.method !== "GET" || !(req.path in state)) throw new Error(`unexpected ${req.method} ${req.path}`);
+        if (req.method !== "GET" || !(req.path in state))
+          throw new Error(`unexpected ${req.method} ${req.path}`);
         return { status: 200, data: state[req.path], headers: new Headers() };
       },
     }) as unknown as FlyClient;
@@ -280,10 +299,20 @@ describe("destructive by state: read before the gate decides, named in the confi
 
   it("stopping an auto_destroy machine asks first and says the machine goes", async () => {
     const ctx = { fly: flyWith({ [machinePath]: { id: "m1", config: { auto_destroy: true } } }) };
-    const d = await decideWithState(gate("confirm"), tool("machines_stop"), { app_name: APP, machine_id: "m1" }, ctx);
+    const d = await decideWithState(
+      gate("confirm"),
+      tool("machines_stop"),
+      { app_name: APP, machine_id: "m1" },
+      ctx,
+    );
     expect(d.kind === "confirm" && d.message).toContain("machine m1 itself (its config has auto_destroy");
     const kept = { fly: flyWith({ [machinePath]: { id: "m1", config: { auto_destroy: false } } }) };
-    const ok = await decideWithState(gate("deny"), tool("machines_stop"), { app_name: APP, machine_id: "m1" }, kept);
+    const ok = await decideWithState(
+      gate("deny"),
+      tool("machines_stop"),
+      { app_name: APP, machine_id: "m1" },
+      kept,
+    );
     expect(ok.kind).toBe("allow");
   });
 
@@ -296,7 +325,12 @@ describe("destructive by state: read before the gate decides, named in the confi
       ctx,
     );
     expect(over.kind === "confirm" && over.message).toContain("losing the current value of secret DB_URL?");
-    const fresh = await decideWithState(gate("deny"), tool("secrets_set"), { app_name: APP, values: { NEW: "y" } }, ctx);
+    const fresh = await decideWithState(
+      gate("deny"),
+      tool("secrets_set"),
+      { app_name: APP, values: { NEW: "y" } },
+      ctx,
+    );
     expect(fresh.kind).toBe("allow");
     const one = await decideWithState(
       gate("deny"),
@@ -309,9 +343,19 @@ describe("destructive by state: read before the gate decides, named in the confi
 
   it("a state that cannot be read counts as destructive; allow never reads", async () => {
     const broken = { fly: flyWith({}) };
-    const d = await decideWithState(gate("deny"), tool("secrets_set"), { app_name: APP, values: { A: "1" } }, broken);
+    const d = await decideWithState(
+      gate("deny"),
+      tool("secrets_set"),
+      { app_name: APP, values: { A: "1" } },
+      broken,
+    );
     expect(d.kind).toBe("deny");
-    const allowed = await decideWithState(gate("allow"), tool("secrets_set"), { app_name: APP, values: { A: "1" } }, broken);
+    const allowed = await decideWithState(
+      gate("allow"),
+      tool("secrets_set"),
+      { app_name: APP, values: { A: "1" } },
+      broken,
+    );
     expect(allowed.kind).toBe("allow");
   });
 
@@ -322,13 +366,22 @@ describe("destructive by state: read before the gate decides, named in the confi
       policy,
       tool: tool("machines_metadata_update"),
       args: { app_name: APP, machine_id: "m1", metadata: { role: "", keep: "1" } },
-      lost: tool("machines_metadata_update").losses!({ metadata: { role: "", keep: "1" } }, {} as never) as string[],
+      lost: tool("machines_metadata_update").losses!(
+        { metadata: { role: "", keep: "1" } },
+        {} as never,
+      ) as string[],
     });
     expect(meta.kind === "confirm" && meta.message).toContain("losing metadata key role?");
     expect(meta.kind === "confirm" && meta.message).not.toContain("keep");
     const rotate = tool("postgres_users_rotate_password");
     const args = { postgres_cluster_id: "pg1", username: "app", kill_sessions: true };
-    const r = decide({ scope: "org", policy, tool: rotate, args, lost: rotate.losses!(args, {} as never) as string[] });
+    const r = decide({
+      scope: "org",
+      policy,
+      tool: rotate,
+      args,
+      lost: rotate.losses!(args, {} as never) as string[],
+    });
     expect(r.kind === "confirm" && r.message).toContain("the open sessions of user app (kill_sessions)");
   });
 });

@@ -1,7 +1,13 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { type AgentPolicy, isListed, policyFromFlags, TOKEN_SCOPES, type TokenScope } from "../../src/policy/index.js";
+import {
+  type AgentPolicy,
+  isListed,
+  policyFromFlags,
+  TOKEN_SCOPES,
+  type TokenScope,
+} from "../../src/policy/index.js";
 import { allTools } from "../../src/tools/index.js";
 import { annotationsOf } from "../../src/tools/present.js";
 import type { ToolArgs, ToolDef } from "../../src/tools/types.js";
@@ -43,8 +49,14 @@ function destructiveFacts(tool: ToolDef): unknown {
     const fn = tool.destructive;
     const shape = tool.input.shape as Record<string, unknown>;
     const relevant = PROBES.filter((p) => Object.keys(p).every((k) => k in shape));
-    facts.when = relevant.filter((p) => fn(p)).map(showProbe).join(" | ");
-    facts.not_when = relevant.filter((p) => !fn(p)).map(showProbe).join(" | ");
+    facts.when = relevant
+      .filter((p) => fn(p))
+      .map(showProbe)
+      .join(" | ");
+    facts.not_when = relevant
+      .filter((p) => !fn(p))
+      .map(showProbe)
+      .join(" | ");
   }
   if (tool.losses) facts.names_losses = true;
   return Object.keys(facts).length > 0 ? facts : "never";
@@ -55,7 +67,13 @@ const PRESETS: Record<string, AgentPolicy> = {
   read: policyFromFlags({ access: "read" }),
   write: policyFromFlags({ access: "write" }),
   all: policyFromFlags({ access: "all" }),
-  admin: { name: "ops", access: ["read", "write", "exec", "admin"], apps: "*", destructive: "confirm", source: "file" },
+  admin: {
+    name: "ops",
+    access: ["read", "write", "exec", "admin"],
+    apps: "*",
+    destructive: "confirm",
+    source: "file",
+  },
   "all+destructive-deny": policyFromFlags({ access: "all", destructive: "deny" }),
   "all+pinned": policyFromFlags({ access: "all", apps: [APP] }),
 };
@@ -66,10 +84,11 @@ const scopeAppFor = (scope: TokenScope) => (scope === "deploy" || scope === "mac
 function listing(tool: ToolDef): Record<string, string> {
   const out: Record<string, string> = {};
   for (const scope of TOKEN_SCOPES) {
-    out[scope] = Object.entries(PRESETS)
-      .filter(([, policy]) => isListed({ scope, scopeApp: scopeAppFor(scope), policy, tool }))
-      .map(([name]) => name)
-      .join(" ") || "-";
+    out[scope] =
+      Object.entries(PRESETS)
+        .filter(([, policy]) => isListed({ scope, scopeApp: scopeAppFor(scope), policy, tool }))
+        .map(([name]) => name)
+        .join(" ") || "-";
   }
   return out;
 }
