@@ -230,7 +230,7 @@ describe("catalog invariants", () => {
 
   it("readOnlyHint is exactly the read set, destructiveHint covers every destructive and exec tool", () => {
     expect(names(allTools.filter((t) => annotationsOf(t).readOnlyHint))).toEqual(READ);
-    const mayDestroy = [...ALWAYS_DESTRUCTIVE, ...BY_ARGUMENTS.map(([n]) => n), ...EXEC];
+    const mayDestroy = [...ALWAYS_DESTRUCTIVE, ...BY_ARGUMENTS.map(([n]) => n), ...BY_STATE, ...EXEC];
     for (const name of mayDestroy)
       expect([name, annotationsOf(tool(name)).destructiveHint]).toEqual([name, true]);
   });
