@@ -84,7 +84,7 @@ export interface CliFlags {
 
 const FLAG_NAMES: Record<string, string> = {
   token: "FLY_API_TOKEN",
-  apiHostname: "FLY_API_HOSTNAME",
+  apiHostname: "FLY_API_HOSTNAME / FLY_FLAPS_BASE_URL",
   app: "--app / FLY_APP_NAME",
   org: "--org / FLY_ORG_SLUG",
   toolsets: "--toolsets / FLY_MCP_TOOLSETS",
@@ -109,7 +109,8 @@ export function resolveConfig(flags: CliFlags, env: NodeJS.ProcessEnv): Config {
     transport: flags.transport ?? "stdio",
     sandbox: flags.sandbox ?? false,
     token: env.FLY_API_TOKEN?.trim() || undefined,
-    apiHostname: env.FLY_API_HOSTNAME?.trim() || DEFAULT_API_HOSTNAME,
+    // FLY_FLAPS_BASE_URL is what fly-go reads; ours wins when both are set.
+    apiHostname: env.FLY_API_HOSTNAME?.trim() || env.FLY_FLAPS_BASE_URL?.trim() || DEFAULT_API_HOSTNAME,
     app: flags.app ?? (env.FLY_APP_NAME || undefined),
     org: flags.org ?? (env.FLY_ORG_SLUG || undefined),
     toolsets: csv(flags.toolsets ?? env.FLY_MCP_TOOLSETS) ?? [...DEFAULT_TOOLSETS],

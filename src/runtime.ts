@@ -8,6 +8,7 @@ import { detectScope } from "./policy/introspect.js";
 import type { TokenScope } from "./policy/scopes.js";
 import { type AccessControl, createServer } from "./server.js";
 import { allTools, selectTools } from "./tools/index.js";
+import { memorySecretsVersions } from "./tools/secrets-versions.js";
 import type { ToolDef } from "./tools/types.js";
 import { USER_AGENT } from "./version.js";
 
@@ -112,6 +113,8 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
     });
   }
 
+  // One per process, so every session's machine writes see every session's secrets writes.
+  const secretsVersions = memorySecretsVersions();
   return {
     fly,
     tools,
@@ -124,6 +127,7 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
     accessFor,
     serverFor: (access) =>
       createServer({
+        secretsVersions,
         tools,
         fly,
         defaults,

@@ -22,7 +22,8 @@ import {
   perToolAndDefaults,
   successResult,
 } from "./tools/present.js";
-import { PathArgumentError, buildRequest } from "./tools/request.js";
+import { RefusedCall, buildRequest } from "./tools/request.js";
+import { type SecretsVersions, memorySecretsVersions } from "./tools/secrets-versions.js";
 import type { ToolArgs, ToolDef } from "./tools/types.js";
 import { VERSION } from "./version.js";
 import { type Decision, resourceOf } from "./policy/gate.js";
@@ -74,6 +75,8 @@ export interface ServerOptions {
   audit?: AuditSink;
   logger: Logger;
   name?: string;
+  /** Last secrets version per app; share one across the servers of a process. Default: one per server. */
+  secretsVersions?: SecretsVersions;
   /** With --dynamic-toolsets: every tool the agent may switch on at run time (toolsets_enable). */
   dynamicCatalog?: readonly ToolDef[];
 }
@@ -112,13 +115,15 @@ async function execute(
           extra.sendNotification({ method: "notifications/progress", params }).catch(() => {});
         };
   try {
-    const prepared = tool.prepare ? await tool.prepare(args, { fly: opts.fly, signal }) : args;
+    const ctx = { fly: opts.fly, signal, secretsVersions: opts.secretsVersions };
+    const prepared = tool.prepare ? await tool.prepare(args, ctx) : args;
     const res = await opts.fly.request({ ...buildRequest(tool, prepared), signal, onProgress });
+    await tool.afterSuccess?.(res, prepared, ctx);
     let data = tool.shape ? tool.shape(res, prepared) : res.data;
     if (!access.revealSecrets) data = access.redactSecrets(data, tool);
     return { result: successResult(tool, data), status: res.status, requestId: res.requestId };
   } catch (error) {
-    if (error instanceof PathArgumentError) return { result: errorResult(error.message), status: "invalid_input" };
+    if (error instanceof RefusedCall) return { result: errorResult(error.message), status: error.status };
     if (error instanceof FlyApiError) {
       const special = tool.onStatus?.[error.status];
       if (special) {
@@ -156,7 +161,8 @@ function denial(reason: string, fix: string): CallToolResult {
 }
 
 /** Builds the MCP server: every catalog entry becomes a tool behind the gate, the audit log and the Fly client. */
-export function createServer(opts: ServerOptions): McpServer {
+export function createServer(serverOpts: ServerOptions): McpServer {
+  const opts = { ...serverOpts, secretsVersions: serverOpts.secretsVersions ?? memorySecretsVersions() };
   const access = opts.access ?? allowAll;
   const defaults = opts.defaults ?? {};
   const server = new McpServer(

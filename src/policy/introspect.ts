@@ -91,10 +91,53 @@ async function probeReadonly(
   }
 }
 
+type Caveat = { type?: unknown; body?: unknown };
+
+/** Every caveat in a verified token, however nested (IfPresent keeps its own under `ifs`). */
+function* caveatsIn(value: unknown, depth = 0): Generator<Caveat> {
+  if (depth > 8 || typeof value !== "object" || value === null) return;
+  if (Array.isArray(value)) {
+    for (const item of value) yield* caveatsIn(item, depth + 1);
+    return;
+  }
+  const obj = value as Record<string, unknown>;
+  if (typeof obj.type === "string" && "body" in obj) yield obj as Caveat;
+  for (const [key, child] of Object.entries(obj)) if (key !== "type") yield* caveatsIn(child, depth + 1);
+}
+
+/**
+ * The commands a machine-exec token may run, from its `Commands` caveat, or undefined when it has none.
+ * `fly tokens create machine-exec` makes a deploy token with that caveat inside an IfPresent whose
+ * else-branch is read-only (flyctl internal/command/tokens/create.go).
+ */
+async function execCommands(fly: FlyClient, token: string): Promise<string[] | undefined> {
+  try {
+    const res = await fly.request({
+      method: "POST",
+      path: "/tokens/authenticate",
+      body: { header: authorizationHeader(token) },
+      action: "tokens_authenticate",
+    });
+    for (const caveat of caveatsIn(res.data)) {
+      if (caveat.type !== "Commands") continue;
+      const rules = Array.isArray(caveat.body) ? caveat.body : [];
+      return rules.map((rule) => {
+        const args = (rule as { args?: unknown })?.args;
+        const words = Array.isArray(args) ? args.filter((a): a is string => typeof a === "string") : [];
+        return words.length ? words.join(" ").slice(0, 80) : "any command";
+      });
+    }
+  } catch {
+    // Unknown: the scope stays what the other answers say.
+  }
+  return undefined;
+}
+
 /**
  * What the Fly token can reach, from `GET /tokens/current`: a token restricted to a machine is
  * treated as machine-exec, a token limited to one app as a deploy token for it, anything else as
- * org-wide. With `opts.token`, a readonly token is also recognised. Never throws: on any failure it
+ * org-wide. With `opts.token`, a readonly token is also recognised, and so is a machine-exec token
+ * (a deploy token with a Commands caveat, which `/tokens/current` does not show). Never throws: on any failure it
  * falls back to `org` with `fellBack: true`.
  */
 export async function detectScope(fly: FlyClient, opts: DetectScopeOptions = {}): Promise<DetectedScope> {
@@ -148,6 +191,18 @@ export async function detectScope(fly: FlyClient, opts: DetectScopeOptions = {})
   // With several apps and none chosen there is no single resource to ask about.
   if (opts.token && (apps.length === 0 || scopeApp)) {
     const readonly = await probeReadonly(fly, opts.token, org, scopeApp);
+    // A machine-exec token refuses plain writes too; its caveats tell it from a read-only one.
+    const commands = readonly === false ? undefined : await execCommands(fly, opts.token);
+    if (commands) {
+      const allowed = commands.slice(0, 5).join("; ") + (commands.length > 5 ? "; ..." : "");
+      return {
+        scope: "machine-exec",
+        ...(scopeApp ? { scopeApp } : {}),
+        ...(org ? { org } : {}),
+        summary:
+          `Fly token: machine-exec (${reach}; commands: ${allowed}); only exec and machine lookups are offered`,
+      };
+    }
     if (readonly === true) {
       return {
         scope: "readonly",

@@ -1,4 +1,4 @@
-import { queryInt, readBody } from "./decode.js";
+import { queryBool, queryInt, readBody } from "./decode.js";
 import { ApiError, badRequest, conflict, notFound } from "./errors.js";
 import { appId } from "./ids.js";
 import { requireApp } from "./lookup.js";
@@ -81,6 +81,9 @@ export function registerApps(router: SandboxRouter, deps: Deps): void {
     const app = newApp(deps, body.name, org.slug, body.network || "default");
     app.enableSubdomains = body.enable_subdomains ?? false;
     app.idempotencyKey = body.idempotency_key;
+    // A new app takes a moment to be seen by every API node, even with ?wait=true (flyctl polls
+    // GET /apps/{name} after creating one for that reason).
+    if (deps.options.consistencyMs > 0) app.readyAt = Date.now() + deps.options.consistencyMs;
     return c.json({ id: app.id, created_at: app.createdAt }, 201);
   });
 
@@ -94,11 +97,13 @@ export function registerApps(router: SandboxRouter, deps: Deps): void {
     guard(deps, "apps_delete", { rule: RULES.deleteApp, key: () => "org" }),
     (c) => {
       const app = requireApp(store, c.req.param("app_name"));
+      // Fly's docs: machines should be stopped first; `?force=true` stops and deletes them at once.
+      const force = queryBool(c, "force") ?? false;
       const active = [...app.machines.values()].filter((m) => ACTIVE_STATES.has(m.state));
-      if (active.length) {
+      if (active.length && !force) {
         const list = active.map((m) => `${m.id} (${m.state})`).join(", ");
         throw conflict(
-          `app ${app.name} still has ${active.length} machine(s) that are not stopped: ${list}; stop or destroy them first`,
+          `app ${app.name} still has ${active.length} machine(s) that are not stopped: ${list}; stop or destroy them first, or pass force=true`,
         );
       }
       for (const m of app.machines.values()) deps.lifecycle.cancel(m);

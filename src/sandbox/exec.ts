@@ -29,7 +29,9 @@ function shellContext(app: AppRecord, machine: MachineRecord, req: ExecRequest):
     HOME: "/root",
     PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
   };
-  for (const [name, secret] of app.secrets) env[name] = secret.value;
+  // The secrets the machine booted with, which may lag behind the app's newest write.
+  const secrets = machine.secrets ?? app.secrets;
+  for (const [name, secret] of secrets) env[name] = secret.value;
   Object.assign(env, config.env ?? {}, container?.env ?? {});
   const files = new Map<string, string>();
   for (const file of config.files ?? []) {
@@ -37,7 +39,7 @@ function shellContext(app: AppRecord, machine: MachineRecord, req: ExecRequest):
     if (file.raw_value !== undefined)
       files.set(file.guest_path, Buffer.from(file.raw_value, "base64").toString("utf8"));
     else if (file.secret_name) {
-      const secret = app.secrets.get(file.secret_name);
+      const secret = secrets.get(file.secret_name);
       if (secret) files.set(file.guest_path, Buffer.from(secret.value, "base64").toString("utf8"));
     }
   }

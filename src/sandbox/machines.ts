@@ -11,6 +11,7 @@ import { RULES } from "./rate-limit.js";
 import { type Deps, guard, type SandboxRouter } from "./router.js";
 import { createMachineSpec, type MachineConfig, type MachineRequest, updateMachineSpec } from "./schemas.js";
 import { type AppRecord, MACHINE_STATES, type MachineRecord } from "./state.js";
+import { secretsForBoot } from "./secrets-propagation.js";
 import { machineView } from "./views.js";
 
 export const DEFAULT_REGION = "iad";
@@ -94,11 +95,7 @@ export function registerMachines(router: SandboxRouter, deps: Deps): void {
     if (body.region) checkRegion(body.region);
     if (body.lease_ttl !== undefined && body.lease_ttl < 1)
       throw badRequest("invalid lease_ttl: must be at least 1");
-    if ((body.min_secrets_version ?? 0) > app.secretsVersion) {
-      throw badRequest(
-        `min_secrets_version ${body.min_secrets_version} is newer than the app's secrets (version ${app.secretsVersion})`,
-      );
-    }
+    const secrets = secretsForBoot(app, body.min_secrets_version);
     // Machine names are unique within an app while the machine exists.
     const taken = body.name && [...app.machines.values()].some((m) => m.name === body.name && m.state !== "destroyed");
     if (taken) throw conflict(`a machine named "${body.name}" already exists in app ${app.name}; choose another name`);
@@ -109,6 +106,7 @@ export function registerMachines(router: SandboxRouter, deps: Deps): void {
       region: body.region ?? volume?.region,
       skipLaunch: body.skip_launch,
     });
+    machine.secrets = secrets;
     attachVolume(app, machine.id, volume);
     const lease = body.lease_ttl ? grantLease(machine, body.lease_ttl, c.get("token").user) : undefined;
     return c.json({ ...machineView(machine), ...(lease ? { nonce: lease.nonce } : {}) });
@@ -143,11 +141,13 @@ export function registerMachines(router: SandboxRouter, deps: Deps): void {
       throw badRequest(`region cannot be changed by an update (machine is in ${machine.region})`);
     }
     if (body.name && body.name !== machine.name) throw badRequest("name cannot be changed by an update");
+    const secrets = secretsForBoot(app, body.min_secrets_version);
     const volume = mountedVolume(app, config, machine.region, machine.id);
     attachVolume(app, machine.id, volume);
     const now = new Date().toISOString();
     machine.version = ulid();
     machine.config = config;
+    machine.secrets = secrets;
     machine.versions.push({ version: machine.version, config, createdAt: now });
     lifecycle.run(machine, plans.update(!body.skip_launch));
     return c.json(machineView(machine));

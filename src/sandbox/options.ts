@@ -5,6 +5,12 @@ export interface SandboxOptions {
   transitionMs?: number;
   /** Fly's published per-action rate limits; default true. */
   rateLimits?: boolean;
+  /**
+   * How long a write takes to be seen everywhere, in ms: a new app answers 404 and machines boot
+   * with the previous secrets (unless they ask for min_secrets_version) for this long. Default:
+   * transitionMs.
+   */
+  consistencyMs?: number;
   /** Share (0..1) of responses replaced by a fault, drawn from a seeded PRNG. */
   faults?: { share: number; kinds?: FaultKind[]; slowMs?: number; seed?: number };
   /** Seed app `demo-app` with two machines and a secret at start; default true. */
@@ -14,6 +20,7 @@ export interface SandboxOptions {
 export interface ResolvedOptions {
   transitionMs: number;
   rateLimits: boolean;
+  consistencyMs: number;
   faults: { share: number; kinds: FaultKind[]; slowMs: number; seed: number };
   seed: boolean;
 }
@@ -22,9 +29,11 @@ export const ALL_FAULT_KINDS: readonly FaultKind[] = ["5xx", "slow", "reset", "m
 
 export function resolveOptions(opts: SandboxOptions = {}): ResolvedOptions {
   const kinds = opts.faults?.kinds?.length ? [...opts.faults.kinds] : [...ALL_FAULT_KINDS];
+  const transitionMs = Math.max(0, opts.transitionMs ?? 250);
   return {
-    transitionMs: Math.max(0, opts.transitionMs ?? 250),
+    transitionMs,
     rateLimits: opts.rateLimits ?? true,
+    consistencyMs: Math.max(0, opts.consistencyMs ?? transitionMs),
     faults: {
       share: Math.min(1, Math.max(0, opts.faults?.share ?? 0)),
       kinds,

@@ -151,8 +151,9 @@ function expand(expression: string): Region[] {
 export function registerPlatform(router: SandboxRouter, deps: Deps): void {
   router.get("/v1/platform/regions", guard(deps, "platform_regions", { public: true }), (c) =>
     c.json({
-      nearest: DEFAULT_REGION,
-      regions: REGION_TABLE.map((r) => ({
+      // Fly's casing (fly-go reads `json:"Regions"`), not the spec's lowercase.
+      Nearest: DEFAULT_REGION,
+      Regions: REGION_TABLE.map((r) => ({
         code: r.code,
         name: r.name,
         geo_region: r.geo,

@@ -32,7 +32,7 @@ interface KeyType {
   aead?: "aes-256-gcm" | "chacha20-poly1305";
 }
 
-export const KEY_TYPES: Record<string, KeyType> = {
+const LEGACY_KEY_TYPES: Record<string, KeyType> = {
   SECRET_TYPE_KMS_HS256: { use: "sign", sizes: [32], hmac: { hash: "sha256" } },
   SECRET_TYPE_KMS_HS384: { use: "sign", sizes: [48], hmac: { hash: "sha384" } },
   SECRET_TYPE_KMS_HS512: { use: "sign", sizes: [64], hmac: { hash: "sha512" } },
@@ -42,6 +42,17 @@ export const KEY_TYPES: Record<string, KeyType> = {
   SECRET_TYPE_KMS_XAES256GCM: { use: "encrypt", sizes: [32], aead: "aes-256-gcm" },
   SECRET_TYPE_KMS_NACL_SECRETBOX: { use: "encrypt", sizes: [32], aead: "chacha20-poly1305" },
   SECRET_TYPE_KMS_NACL_BOX: { use: "encrypt", sizes: [32], asymmetric: "x25519" },
+};
+
+/**
+ * Fly's key types by fly-go's names (`hs256`, `nacl_secretbox`, ... in secrets_types.go), plus the
+ * `SECRET_TYPE_KMS_*` names older clients send.
+ */
+export const KEY_TYPES: Record<string, KeyType> = {
+  ...Object.fromEntries(
+    Object.entries(LEGACY_KEY_TYPES).map(([name, type]) => [name.replace("SECRET_TYPE_KMS_", "").toLowerCase(), type]),
+  ),
+  ...LEGACY_KEY_TYPES,
 };
 
 export class CryptoFailure extends Error {}

@@ -28,26 +28,37 @@ export interface SecretKeyRecord {
 /** Keys are files under /.fly/kms in the machine, so names must be safe file names. */
 const KEY_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 
-const bytes = t.array(t.int);
+// Go `[]byte`: base64 text, or (Go's decoder takes it too) an array of integers. Checked in toBuffer.
+const bytes = t.any;
 const setSpec = t.object("SetSecretkeyRequest", { type: t.string, value: bytes });
 const encryptSpec = t.object("EncryptSecretkeyRequest", { associated_data: bytes, plaintext: bytes });
 const decryptSpec = t.object("DecryptSecretkeyRequest", { associated_data: bytes, ciphertext: bytes });
 const signSpec = t.object("SignSecretkeyRequest", { plaintext: bytes });
 const verifySpec = t.object("VerifySecretkeyRequest", { plaintext: bytes, signature: bytes });
 
-/** The spec types bytes as integer arrays; each must fit a byte, as Go's uint8 would insist. */
-function toBuffer(value: number[] | undefined, field: string, root: string): Buffer {
-  for (const n of value ?? []) {
-    if (n < 0 || n > 255) {
-      throw badRequest(
-        `json: cannot unmarshal number ${n} into Go struct field ${root}.${field} of type uint8`,
-      );
+type Bytes = string | number[] | undefined;
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/** Decodes a Go `[]byte` field as Go's encoding/json would: base64 text, or integers that fit a uint8. */
+function toBuffer(value: Bytes, field: string, root: string): Buffer {
+  if (value === undefined || value === null) return Buffer.alloc(0);
+  if (typeof value === "string") {
+    if (!BASE64.test(value)) throw badRequest(`illegal base64 data in ${root}.${field}`);
+    return Buffer.from(value, "base64");
+  }
+  if (!Array.isArray(value)) {
+    throw badRequest(`json: cannot unmarshal ${typeof value} into Go struct field ${root}.${field} of type []uint8`);
+  }
+  for (const n of value) {
+    if (!Number.isInteger(n) || n < 0 || n > 255) {
+      throw badRequest(`json: cannot unmarshal number ${n} into Go struct field ${root}.${field} of type uint8`);
     }
   }
-  return Buffer.from(value ?? []);
+  return Buffer.from(value);
 }
 
-const toInts = (buf: Buffer): number[] => [...buf];
+/** Go encodes `[]byte` as base64 text. */
+const toBase64 = (buf: Buffer): string => buf.toString("base64");
 
 function checkType(type: string | undefined): string {
   if (!type) throw badRequest(`type is required: one of ${Object.keys(KEY_TYPES).join(", ")}`);
@@ -76,7 +87,7 @@ function keyView(k: SecretKeyRecord): Record<string, unknown> {
     type: k.type,
     created_at: k.createdAt,
     updated_at: k.updatedAt,
-    ...(k.publicKey ? { public_key: toInts(k.publicKey) } : {}),
+    ...(k.publicKey ? { public_key: toBase64(k.publicKey) } : {}),
   };
 }
 
@@ -156,7 +167,7 @@ export function registerSecretKeys(router: SandboxRouter, deps: Deps): void {
   router.post(`${base}/:secret_name`, guard(deps, "secretkeys_set"), async (c) => {
     const app = appOf(c);
     const name = named(c);
-    const body = await readBody<{ type?: string; value?: number[] }>(c, setSpec);
+    const body = await readBody<{ type?: string; value?: Bytes }>(c, setSpec);
     const type = checkType(body.type);
     const material = toBuffer(body.value, "value", "SetSecretkeyRequest");
     const sizes = KEY_TYPES[type]!.sizes;
@@ -184,31 +195,31 @@ export function registerSecretKeys(router: SandboxRouter, deps: Deps): void {
 
   router.post(`${base}/:secret_name/encrypt`, guard(deps, "secretkeys_encrypt", { kms: true }), async (c) => {
     const key = usable(c, "encrypt");
-    const body = await readBody<{ plaintext?: number[]; associated_data?: number[] }>(c, encryptSpec);
+    const body = await readBody<{ plaintext?: Bytes; associated_data?: Bytes }>(c, encryptSpec);
     const plaintext = toBuffer(body.plaintext, "plaintext", "EncryptSecretkeyRequest");
     const aad = toBuffer(body.associated_data, "associated_data", "EncryptSecretkeyRequest");
-    return c.json({ ciphertext: toInts(encrypt(key.type, key.material, plaintext, aad)) });
+    return c.json({ ciphertext: toBase64(encrypt(key.type, key.material, plaintext, aad)) });
   });
 
   router.post(`${base}/:secret_name/decrypt`, guard(deps, "secretkeys_decrypt", { kms: true }), async (c) => {
     const key = usable(c, "encrypt");
-    const body = await readBody<{ ciphertext?: number[]; associated_data?: number[] }>(c, decryptSpec);
+    const body = await readBody<{ ciphertext?: Bytes; associated_data?: Bytes }>(c, decryptSpec);
     const ciphertext = toBuffer(body.ciphertext, "ciphertext", "DecryptSecretkeyRequest");
     const aad = toBuffer(body.associated_data, "associated_data", "DecryptSecretkeyRequest");
     const plaintext = failing(() => decrypt(key.type, key.material, ciphertext, aad));
-    return c.json({ plaintext: toInts(plaintext) });
+    return c.json({ plaintext: toBase64(plaintext) });
   });
 
   router.post(`${base}/:secret_name/sign`, guard(deps, "secretkeys_sign", { kms: true }), async (c) => {
     const key = usable(c, "sign");
-    const body = await readBody<{ plaintext?: number[] }>(c, signSpec);
+    const body = await readBody<{ plaintext?: Bytes }>(c, signSpec);
     const plaintext = toBuffer(body.plaintext, "plaintext", "SignSecretkeyRequest");
-    return c.json({ signature: toInts(signBytes(key.type, key.material, plaintext)) });
+    return c.json({ signature: toBase64(signBytes(key.type, key.material, plaintext)) });
   });
 
   router.post(`${base}/:secret_name/verify`, guard(deps, "secretkeys_verify", { kms: true }), async (c) => {
     const key = usable(c, "sign");
-    const body = await readBody<{ plaintext?: number[]; signature?: number[] }>(c, verifySpec);
+    const body = await readBody<{ plaintext?: Bytes; signature?: Bytes }>(c, verifySpec);
     const plaintext = toBuffer(body.plaintext, "plaintext", "VerifySecretkeyRequest");
     const signature = toBuffer(body.signature, "signature", "VerifySecretkeyRequest");
     if (!verifyBytes(key.type, key.material, plaintext, signature)) {

@@ -4,6 +4,7 @@ import { sha256Hex } from "./ids.js";
 import { requireApp } from "./lookup.js";
 import { type Deps, guard, type SandboxRouter } from "./router.js";
 import { setSecretSpec, updateSecretsSpec } from "./schemas.js";
+import { writeSecrets } from "./secrets-propagation.js";
 import type { AppRecord } from "./state.js";
 
 const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -60,11 +61,13 @@ export function registerSecrets(router: SandboxRouter, deps: Deps): void {
     if (!body.values || !Object.keys(body.values).length)
       throw badRequest("values is required: a map of name to value (null unsets)");
     for (const name of Object.keys(body.values)) checkName(name);
-    for (const [name, value] of Object.entries(body.values)) {
-      if (value === null) a.secrets.delete(name);
-      else setSecret(a, name, value);
-    }
-    a.secretsVersion++;
+    const values = body.values;
+    writeSecrets(a, deps.options.consistencyMs, () => {
+      for (const [name, value] of Object.entries(values)) {
+        if (value === null) a.secrets.delete(name);
+        else setSecret(a, name, value);
+      }
+    });
     const names = [...a.secrets.keys()].sort();
     return c.json({ secrets: names.map((name) => secretView(a, name, false)), ...versioned(a) });
   });
@@ -81,17 +84,17 @@ export function registerSecrets(router: SandboxRouter, deps: Deps): void {
     const name = c.req.param("secret_name");
     checkName(name);
     const body = await readBody<{ value?: string }>(c, setSecretSpec);
-    if (body.value === undefined) throw badRequest("value is required");
-    setSecret(a, name, body.value);
-    a.secretsVersion++;
+    const value = body.value;
+    if (value === undefined) throw badRequest("value is required");
+    writeSecrets(a, deps.options.consistencyMs, () => setSecret(a, name, value));
     return c.json({ ...secretView(a, name, false), ...versioned(a) }, 201);
   });
 
   router.delete(`${base}/:secret_name`, guard(deps, "secrets_delete"), (c) => {
     const a = app(c.req.param("app_name"));
     const name = c.req.param("secret_name");
-    if (!a.secrets.delete(name)) throw notFound(`secret not found: ${name}`);
-    a.secretsVersion++;
+    if (!a.secrets.has(name)) throw notFound(`secret not found: ${name}`);
+    writeSecrets(a, deps.options.consistencyMs, () => a.secrets.delete(name));
     return c.json(versioned(a));
   });
 }

@@ -69,6 +69,8 @@ export interface MachineRecord {
   lease?: LeaseRecord;
   /** Balloon state of the running VM; reset at each boot. */
   memory?: MemoryRecord;
+  /** The app secrets this machine booted with (create or update); absent means the app's current ones. */
+  secrets?: Map<string, SecretRecord>;
   /** Pending transition timer, cancelled when a new action takes over. */
   timer?: ReturnType<typeof setTimeout>;
 }
@@ -98,6 +100,12 @@ export interface SecretRecord {
   updatedAt: string;
 }
 
+export interface SecretsSnapshot {
+  version: number;
+  visibleAt: number;
+  secrets: Map<string, SecretRecord>;
+}
+
 export interface AppRecord {
   id: string;
   name: string;
@@ -112,6 +120,10 @@ export interface AppRecord {
   secrets: Map<string, SecretRecord>;
   /** Shared by secrets and secret keys, as on Fly. */
   secretsVersion: number;
+  /** Secrets as of each recent write and when machines start to see them (oldest first). */
+  secretsLog?: SecretsSnapshot[];
+  /** Until this time (ms) the app answers 404: a new app takes a moment to be seen everywhere. */
+  readyAt?: number;
   certificates: Map<string, CertificateRecord>;
   /** Keyed by address. */
   ips: Map<string, IpRecord>;

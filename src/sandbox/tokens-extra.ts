@@ -23,7 +23,14 @@ function caveats(store: Store, token: TokenInfo): Array<Record<string, unknown>>
   const app = token.app ? store.app(token.app) : undefined;
   if (token.app)
     list.push({ type: "Apps", body: { apps: { [app?.internalNumericId ?? token.app]: ALL_ACTIONS } } });
-  if (token.kind === "exec") list.push({ type: "Commands", body: [{ args: [], exact: false }] });
+  // `fly tokens create machine-exec`: a deploy token whose commands caveat sits in an IfPresent with a
+  // read-only else-branch (flyctl internal/command/tokens/create.go); `/tokens/current` shows none of it.
+  if (token.kind === "exec") {
+    list.push({
+      type: "IfPresent",
+      body: { ifs: [{ type: "Commands", body: [{ args: [], exact: false }] }], else: "r" },
+    });
+  }
   if (token.kind === "kms") list.push({ type: "FeatureSet", body: { features: { kms: ALL_ACTIONS } } });
   return list;
 }

@@ -74,8 +74,20 @@ export const metadataKey = matching(
   "metadata keys are letters, digits, _ . - (e.g. fly_process_group)",
 ).describe("Metadata key");
 
-/** Raw bytes as Fly's secret-key endpoints take them: a JSON array of 0-255 integers. */
-export const bytes = z.array(z.number().int().min(0).max(255)).max(65536);
+/**
+ * Raw bytes for the secret-key endpoints. Fly's server is Go, where `[]byte` travels as base64 text
+ * (what encrypt and sign answer); it also decodes a JSON array of 0-255 integers (the spec's form).
+ */
+export const bytes = z.union([
+  z
+    .string()
+    .max(87384)
+    .refine(
+      (v) => /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(v),
+      "bytes are base64 text (as secretkeys_encrypt returns them) or an array of 0-255 integers",
+    ),
+  z.array(z.number().int().min(0).max(255)).max(65536),
+]);
 
 export const nonce = matching(/^[A-Za-z0-9_-]{1,128}$/, "a lease nonce is the value leases_acquire returned");
 

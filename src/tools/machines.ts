@@ -13,10 +13,21 @@ import {
   region,
   versionId,
 } from "./fields.js";
+import { RefusedCall } from "./request.js";
 import { machineList, okOrBody } from "./results.js";
+import { withMinSecretsVersion } from "./secrets-versions.js";
 import { type ToolArgs, type ToolContext, defineTools } from "./types.js";
 
 const NONCE = { lease_nonce: "fly-machine-lease-nonce" } as const;
+
+const minSecretsVersion = z
+  .number()
+  .int()
+  .min(0)
+  .optional()
+  .describe(
+    "Boot with at least this secrets version; default: the version of the last secrets write made through this server",
+  );
 
 /** Nulls mean "remove this key" (merge semantics); Fly's MachineConfig takes none, so they never go out. */
 function withoutNulls(args: ToolArgs): ToolArgs {
@@ -33,11 +44,27 @@ async function mergeCurrentConfig(args: ToolArgs, ctx: ToolContext): Promise<Too
     app: String(args.app_name),
     signal: ctx.signal,
   });
-  const current = (res.data ?? {}) as { config?: unknown; version?: unknown; instance_id?: unknown };
+  const current = (res.data ?? {}) as {
+    config?: unknown;
+    incomplete_config?: unknown;
+    host_status?: unknown;
+    version?: unknown;
+    instance_id?: unknown;
+  };
+  // With its host unreachable Fly answers `incomplete_config` and no `config`: merging into that
+  // would send the patch alone as the whole config.
+  if (!current.config || typeof current.config !== "object") {
+    const host = typeof current.host_status === "string" ? ` (host_status: ${current.host_status})` : "";
+    throw new RefusedCall(
+      `machines_update with merge: Fly did not return machine ${String(args.machine_id)}'s full config${host}, ` +
+        "so there is nothing safe to merge into and nothing was changed. Try again when machines_get shows a config, " +
+        "or send the complete config without merge.",
+    );
+  }
   const version = current.version ?? current.instance_id;
   return {
     ...args,
-    config: deepMerge(current.config ?? {}, args.config),
+    config: deepMerge(current.config, args.config),
     // Refuse the write if someone else changed the machine between our read and this update.
     current_version: args.current_version ?? (typeof version === "string" ? version : undefined),
   };
@@ -117,9 +144,10 @@ export const machineTools = defineTools([
         .max(3600)
         .optional()
         .describe("Also take a lease for this many seconds; its nonce is in the result"),
+      min_secrets_version: minSecretsVersion,
     }),
-    body: ["config", "name", "region", "skip_launch", "lease_ttl"],
-    prepare: async (args) => withoutNulls(args),
+    body: ["config", "name", "region", "skip_launch", "lease_ttl", "min_secrets_version"],
+    prepare: async (args, ctx) => withMinSecretsVersion(withoutNulls(args), ctx),
   },
   {
     name: "machines_update",
@@ -141,11 +169,12 @@ export const machineTools = defineTools([
         .optional()
         .describe("Fail with 409 if the machine is no longer at this version"),
       skip_launch: z.boolean().optional().describe("Do not start it after the update"),
+      min_secrets_version: minSecretsVersion,
       lease_nonce: leaseNonce,
     }),
-    body: ["config", "current_version", "skip_launch"],
+    body: ["config", "current_version", "skip_launch", "min_secrets_version"],
     headers: NONCE,
-    prepare: mergeCurrentConfig,
+    prepare: async (args, ctx) => withMinSecretsVersion(await mergeCurrentConfig(args, ctx), ctx),
   },
   {
     name: "machines_delete",

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { withListKeys } from "./casing.js";
 import { orgSlug } from "./fields.js";
 import { defineTools } from "./types.js";
 
@@ -40,5 +41,7 @@ export const placementTools = defineTools([
       volume_size_bytes: z.number().int().min(1).optional().describe("Size of that volume"),
     }),
     body: ["org_slug", "region", "count", "compute", "volume_name", "volume_size_bytes"],
+    // fly-go's RegionPlacement has no JSON tags, so Fly may answer `Regions: [{Region, Count, ...}]`.
+    shape: (res) => withListKeys(res.data, [], "regions", ["region", "count", "concurrency"]),
   },
 ]);

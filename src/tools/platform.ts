@@ -1,6 +1,19 @@
 import { z } from "zod";
+import { withListKeys } from "./casing.js";
 import { regionList } from "./results.js";
 import { defineTools } from "./types.js";
+
+const REGION_KEYS = [
+  "code",
+  "name",
+  "geo_region",
+  "latitude",
+  "longitude",
+  "requires_paid_plan",
+  "deprecated",
+  "mpg_available",
+  "gateway_available",
+];
 
 export const platformTools = defineTools([
   {
@@ -14,6 +27,8 @@ export const platformTools = defineTools([
     method: "GET",
     path: "/platform/regions",
     input: z.object({}),
-    shape: regionList,
+    // Fly answers `Regions`/`Nearest`; the spec says `regions`/`nearest`. Read both.
+    shape: (res, args) =>
+      regionList({ ...res, data: withListKeys(res.data, ["nearest"], "regions", REGION_KEYS) }, args),
   },
 ]);

@@ -1,9 +1,25 @@
 import type { FlyRequest, QueryValue } from "../fly/client.js";
 import type { ToolArgs, ToolDef } from "./types.js";
 
+/** Thrown before the request is sent when the call must not go ahead; the message goes to the agent. */
+export class RefusedCall extends Error {
+  override name = "RefusedCall";
+  /** What the audit log records as the outcome. */
+  readonly status: string;
+
+  constructor(message: string, status = "refused") {
+    super(message);
+    this.status = status;
+  }
+}
+
 /** Thrown before anything is sent when an argument cannot go into a URL path. */
-export class PathArgumentError extends Error {
-  override readonly name = "PathArgumentError";
+export class PathArgumentError extends RefusedCall {
+  override name = "PathArgumentError";
+
+  constructor(message: string) {
+    super(message, "invalid_input");
+  }
 }
 
 // Second line of defence behind the zod patterns: nothing that could climb or split a path.
@@ -17,8 +33,9 @@ export function pathSegment(field: string, value: unknown): string {
       `${field}: ${JSON.stringify(value)} cannot be used in a URL path; give the plain name, id or address (letters, digits, - and _)`,
     );
   }
-  // Every admitted character is unreserved or `:`/`*`, so the text goes in as it is (Fly sees `fdaa::2`).
-  return text;
+  // `*` (a wildcard hostname) goes as `%2A`, as fly-go's url.PathEscape sends it; `:` stays as it is
+  // (Fly sees `fdaa::2`, and PathEscape keeps it too). Everything else admitted is unreserved.
+  return text.replaceAll("*", "%2A");
 }
 
 export function pathParams(template: string): string[] {

@@ -11,7 +11,11 @@ const keyName = matching(
 ).describe("Secret key name");
 
 const target = { app_name: appName, secret_name: keyName };
-const keyType = matching(/^SECRET_TYPE_KMS_[A-Z0-9_]{1,32}$/, "key types look like SECRET_TYPE_KMS_NACL_BOX");
+// fly-go's names (secrets_types.go) are lowercase since 2025; the older SECRET_TYPE_KMS_* still pass.
+const keyType = matching(
+  /^(?:[a-z0-9_]{1,32}|SECRET_TYPE_KMS_[A-Z0-9_]{1,32})$/,
+  "key types are lowercase names such as nacl_secretbox, nacl_box, nacl_auth, nacl_sign, hs256, xaes256gcm",
+);
 
 export const secretKeyTools = defineTools([
   {
@@ -54,7 +58,7 @@ export const secretKeyTools = defineTools([
     path: "/apps/{app_name}/secretkeys/{secret_name}/generate",
     input: z.object({
       ...target,
-      type: keyType.describe("SECRET_TYPE_KMS_NACL_SECRETBOX (encrypt), _NACL_AUTH (sign), _HS256, ..."),
+      type: keyType.describe("nacl_secretbox or xaes256gcm (encrypt), nacl_auth, nacl_sign or hs256 (sign), ..."),
     }),
     body: ["type"],
   },
@@ -72,8 +76,8 @@ export const secretKeyTools = defineTools([
     path: "/apps/{app_name}/secretkeys/{secret_name}",
     input: z.object({
       ...target,
-      type: keyType.describe("Key type, e.g. SECRET_TYPE_KMS_HS256"),
-      value: bytes.describe("Key bytes (0-255 each)"),
+      type: keyType.describe("Key type, e.g. hs256"),
+      value: bytes.describe("Key bytes, base64"),
     }),
     body: ["type", "value"],
     sensitive: ["value"],
@@ -93,7 +97,7 @@ export const secretKeyTools = defineTools([
   {
     name: "secretkeys_encrypt",
     title: "Encrypt with secret key",
-    description: "Encrypt bytes with a secret key; returns ciphertext bytes.",
+    description: "Encrypt bytes with a secret key; returns the ciphertext as base64, ready for secretkeys_decrypt.",
     toolset: "secretkeys",
     access: "admin",
     reach: "app",
@@ -102,8 +106,8 @@ export const secretKeyTools = defineTools([
     path: "/apps/{app_name}/secretkeys/{secret_name}/encrypt",
     input: z.object({
       ...target,
-      plaintext: bytes.describe("Bytes to encrypt (0-255 each)"),
-      associated_data: bytes.optional().describe("Authenticated extra bytes"),
+      plaintext: bytes.describe("Bytes to encrypt, base64"),
+      associated_data: bytes.optional().describe("Authenticated extra bytes, base64"),
     }),
     body: ["plaintext", "associated_data"],
     sensitive: ["plaintext"],
@@ -111,7 +115,7 @@ export const secretKeyTools = defineTools([
   {
     name: "secretkeys_decrypt",
     title: "Decrypt with secret key",
-    description: "Decrypt ciphertext bytes with a secret key; returns plaintext bytes.",
+    description: "Decrypt what secretkeys_encrypt returned; returns the plaintext as base64.",
     toolset: "secretkeys",
     access: "admin",
     reach: "app",
@@ -120,7 +124,7 @@ export const secretKeyTools = defineTools([
     path: "/apps/{app_name}/secretkeys/{secret_name}/decrypt",
     input: z.object({
       ...target,
-      ciphertext: bytes.describe("Bytes from secretkeys_encrypt"),
+      ciphertext: bytes.describe("Ciphertext from secretkeys_encrypt, as it returned it"),
       associated_data: bytes.optional().describe("Same extra bytes as when encrypting"),
     }),
     body: ["ciphertext", "associated_data"],
@@ -129,14 +133,14 @@ export const secretKeyTools = defineTools([
   {
     name: "secretkeys_sign",
     title: "Sign with secret key",
-    description: "Sign bytes with a secret key; returns signature bytes.",
+    description: "Sign bytes with a secret key; returns the signature as base64.",
     toolset: "secretkeys",
     access: "admin",
     reach: "app",
     destructive: false,
     method: "POST",
     path: "/apps/{app_name}/secretkeys/{secret_name}/sign",
-    input: z.object({ ...target, plaintext: bytes.describe("Bytes to sign (0-255 each)") }),
+    input: z.object({ ...target, plaintext: bytes.describe("Bytes to sign, base64") }),
     body: ["plaintext"],
     sensitive: ["plaintext"],
   },
@@ -153,8 +157,8 @@ export const secretKeyTools = defineTools([
     path: "/apps/{app_name}/secretkeys/{secret_name}/verify",
     input: z.object({
       ...target,
-      plaintext: bytes.describe("Signed bytes"),
-      signature: bytes.describe("Signature from secretkeys_sign"),
+      plaintext: bytes.describe("Signed bytes, base64"),
+      signature: bytes.describe("Signature from secretkeys_sign, as it returned it"),
     }),
     body: ["plaintext", "signature"],
     sensitive: ["plaintext"],

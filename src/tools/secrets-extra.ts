@@ -2,6 +2,7 @@ import { z } from "zod";
 import { appName, secretName } from "./fields.js";
 import { overwrittenBySet } from "./losses.js";
 import { withoutSecretValues } from "./results.js";
+import { rememberSecretsVersion } from "./secrets-versions.js";
 import { defineTools } from "./types.js";
 
 const target = { app_name: appName, secret_name: secretName };
@@ -42,6 +43,7 @@ export const secretExtraTools = defineTools([
     input: z.object({ ...target, value: z.string().max(65536).describe("Secret value") }),
     body: ["value"],
     sensitive: ["value"],
+    afterSuccess: rememberSecretsVersion,
     shape: withoutSecretValues,
   },
 ]);

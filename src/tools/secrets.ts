@@ -2,6 +2,7 @@ import { z } from "zod";
 import { appName, secretName } from "./fields.js";
 import { overwrittenByBulkSet } from "./losses.js";
 import { withoutSecretValues } from "./results.js";
+import { rememberSecretsVersion } from "./secrets-versions.js";
 import { defineTools } from "./types.js";
 
 export const secretTools = defineTools([
@@ -29,7 +30,7 @@ export const secretTools = defineTools([
     name: "secrets_set",
     title: "Set secrets",
     description:
-      "Set one or more app secrets in one new version; values are never echoed back. Update machines to pick them up.",
+      "Set app secrets in one new version; values are never echoed. Update machines to pick them up: later machine creates/updates ask Fly for this version, so none boots with old values.",
     toolset: "core",
     access: "write",
     reach: "app",
@@ -47,6 +48,7 @@ export const secretTools = defineTools([
     }),
     body: ["values"],
     sensitive: ["values"],
+    afterSuccess: rememberSecretsVersion,
     shape: withoutSecretValues,
   },
   {
@@ -60,5 +62,6 @@ export const secretTools = defineTools([
     method: "DELETE",
     path: "/apps/{app_name}/secrets/{secret_name}",
     input: z.object({ app_name: appName, secret_name: secretName }),
+    afterSuccess: rememberSecretsVersion,
   },
 ]);

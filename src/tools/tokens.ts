@@ -1,13 +1,21 @@
 import { z } from "zod";
 import { plainToken } from "./results.js";
-import { defineTools } from "./types.js";
+import { type ToolOutcome, defineTools } from "./types.js";
+
+const notFromMachine = (): ToolOutcome => ({
+  isError: true,
+  text:
+    "Fly refused to issue the OIDC token. It issues these only to calls made from inside one of its machines, " +
+    "with that machine's identity; if this server runs elsewhere, that is the cause and retrying will not help. " +
+    "Ask for the token on the machine itself (its local Fly API), e.g. through machines_exec.",
+});
 
 export const tokenTools = defineTools([
   {
     name: "tokens_request_oidc",
     title: "Request OIDC token",
     description:
-      "Mint a short-lived OpenID Connect token (JWT) that a machine can present to a third party (AWS, GCP, Vault).",
+      "Machine identity: a short-lived OIDC JWT Fly issues to calls made from inside a machine, for AWS/GCP/Vault. Called from elsewhere, Fly refuses it.",
     toolset: "core",
     access: "write",
     reach: "org",
@@ -20,5 +28,6 @@ export const tokenTools = defineTools([
     }),
     body: ["aud", "aws_principal_tags"],
     shape: plainToken,
+    onStatus: { 400: notFromMachine, 403: notFromMachine },
   },
 ]);

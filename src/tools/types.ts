@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import type { FlyClient, FlyResponse } from "../fly/client.js";
+import type { SecretsVersions } from "./secrets-versions.js";
 
 /**
  * What a tool does, by effect: `read` changes nothing (even when sent as a POST), `write` changes
@@ -28,6 +29,8 @@ export interface ToolOutcome {
 export interface ToolContext {
   fly: FlyClient;
   signal?: AbortSignal;
+  /** Last secrets version per app, sent as min_secrets_version on machine writes. */
+  secretsVersions?: SecretsVersions;
 }
 
 /**
@@ -77,6 +80,8 @@ export interface ToolDef {
   timeoutMs?: (args: ToolArgs) => number;
   /** Runs before the request; may rewrite the arguments (e.g. merge a partial machine config). */
   prepare?: (args: ToolArgs, ctx: ToolContext) => Promise<ToolArgs>;
+  /** Runs after a successful response, before shaping (e.g. remember a secrets version, wait for a new app). */
+  afterSuccess?: (res: FlyResponse, args: ToolArgs, ctx: ToolContext) => Promise<void>;
   /** Shapes a successful response for the agent (lean lists, caps, hiding values). */
   shape?: (res: FlyResponse, args: ToolArgs) => unknown;
   /** Turns a given HTTP status into a non-error outcome (e.g. wait's 408). */

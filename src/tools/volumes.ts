@@ -5,20 +5,45 @@ import { defineTools } from "./types.js";
 
 const target = { app_name: appName, volume_id: volumeId };
 
+// fly-go's GetVolumes leaves these out (flaps_volumes.go), and so does `fly volumes list`.
+const GOING_AWAY = new Set([
+  "scheduling_destroy",
+  "fork_cleanup",
+  "waiting_for_detach",
+  "pending_destroy",
+  "destroying",
+  "destroyed",
+]);
+
+const liveVolumes = (data: unknown): unknown =>
+  Array.isArray(data)
+    ? data.filter((v) => !GOING_AWAY.has((v as { state?: unknown } | null)?.state as string))
+    : data;
+
 export const volumeTools = defineTools([
   {
     name: "volumes_list",
     title: "List volumes",
-    description: "List an app's volumes with size, region and the machine each is attached to.",
+    description:
+      "List an app's volumes with size, region and attached machine; volumes being destroyed are left out unless include_destroying.",
     toolset: "core",
     access: "read",
     reach: "app",
     destructive: false,
     method: "GET",
     path: "/apps/{app_name}/volumes",
-    input: z.object({ app_name: appName, limit: limit(1000), cursor, full }),
+    input: z.object({
+      app_name: appName,
+      limit: limit(1000),
+      cursor,
+      full,
+      include_destroying: z
+        .boolean()
+        .optional()
+        .describe("Also show volumes being destroyed (pending_destroy, destroying, ...)"),
+    }),
     query: ["limit", "cursor"],
-    shape: volumeList,
+    shape: (res, args) => volumeList(args.include_destroying ? res : { ...res, data: liveVolumes(res.data) }, args),
   },
   {
     name: "volumes_get",

@@ -167,19 +167,21 @@ describe("every non-core tool against the sandbox, in process", () => {
 
     // Secret keys: encrypt/decrypt and sign/verify round trips.
     const dataKey = { app_name: APP, secret_name: "data_key" };
-    await ok("secretkeys_generate", { ...dataKey, type: "SECRET_TYPE_KMS_NACL_SECRETBOX" });
+    await ok("secretkeys_generate", { ...dataKey, type: "nacl_secretbox" });
     const aad = bytes("customer-7");
     const { ciphertext } = await ok("secretkeys_encrypt", {
       ...dataKey,
       plaintext: bytes("card 4242"),
       associated_data: aad,
     });
+    // Bytes come back as base64 text (Go's []byte), and go back in as they came.
+    expect(typeof ciphertext).toBe("string");
     const { plaintext } = await ok("secretkeys_decrypt", { ...dataKey, ciphertext, associated_data: aad });
-    expect(Buffer.from(plaintext).toString()).toBe("card 4242");
+    expect(Buffer.from(plaintext, "base64").toString()).toBe("card 4242");
     const signKey = { app_name: APP, secret_name: "signing_key" };
     await ok("secretkeys_set", {
       ...signKey,
-      type: "SECRET_TYPE_KMS_HS256",
+      type: "hs256",
       value: Array.from({ length: 32 }, (_, i) => i * 7),
     });
     const { signature } = await ok("secretkeys_sign", { ...signKey, plaintext: bytes("webhook body") });
@@ -189,7 +191,7 @@ describe("every non-core tool against the sandbox, in process", () => {
     await fails("secretkeys_verify", { ...signKey, plaintext: bytes("tampered"), signature });
     const keys = await ok("secretkeys_list", { app_name: APP });
     expect(keys.secret_keys.map((k: { name: string }) => k.name)).toEqual(["data_key", "signing_key"]);
-    expect((await ok("secretkeys_get", signKey)).type).toBe("SECRET_TYPE_KMS_HS256");
+    expect((await ok("secretkeys_get", signKey)).type).toBe("hs256");
     expect((await ok("secretkeys_delete", signKey)).version).toEqual(expect.any(Number));
 
     // Volumes: settings, a snapshot, and a restore from it.

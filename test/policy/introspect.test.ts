@@ -134,6 +134,57 @@ describe("detectScope", () => {
     });
   });
 
+  describe("machine-exec tokens, known by their Commands caveat", () => {
+    const refused = () => {
+      throw new FlyApiError(403, "unauthorized for action access w (w not allowed)", { kind: "http" });
+    };
+    // As Fly's macaroon library prints a caveat set: an array of {type, body}.
+    const execCaveats = [
+      { type: "Apps", body: { apps: { "1234": "rwcdC" } } },
+      {
+        type: "IfPresent",
+        body: { ifs: [{ type: "Commands", body: [{ args: ["uptime"], exact: true }] }], else: "r" },
+      },
+    ];
+
+    it("a deploy token whose writes are refused but which carries a Commands caveat is machine-exec", async () => {
+      const fly = fakeFly({
+        ...current([{ org_slug: "acme", apps: ["web"], restricted_to_machine: "" }]),
+        "POST /tokens/authorize": refused,
+        "POST /tokens/authenticate": () => [{ caveats: execCaveats }],
+      });
+      const r = await detectScope(fly, { token: TOKEN });
+      expect(r).toMatchObject({ scope: "machine-exec", scopeApp: "web", org: "acme" });
+      expect(r.summary).toContain("commands: uptime");
+      expect(r.summary).not.toContain(TOKEN);
+      expect(fly.calls[2]!.body).toEqual({ header: `FlyV1 ${TOKEN}` });
+    });
+
+    it("also in the spec's wrapped form, {caveats: [...]}", async () => {
+      const fly = fakeFly({
+        ...current([{ apps: ["web"] }]),
+        "POST /tokens/authorize": refused,
+        "POST /tokens/authenticate": () => [{ caveats: { caveats: execCaveats } }],
+      });
+      expect((await detectScope(fly, { token: TOKEN })).scope).toBe("machine-exec");
+    });
+
+    it("a refused token without one stays read-only, and a writable token is not asked", async () => {
+      const readonly = fakeFly({
+        ...current([{ apps: ["web"] }]),
+        "POST /tokens/authorize": refused,
+        "POST /tokens/authenticate": () => [{ caveats: [execCaveats[0]] }],
+      });
+      expect((await detectScope(readonly, { token: TOKEN })).scope).toBe("readonly");
+      const writable = fakeFly({
+        ...current([{ apps: ["web"] }]),
+        "POST /tokens/authorize": () => ({ access: {} }),
+      });
+      expect((await detectScope(writable, { token: TOKEN })).scope).toBe("deploy");
+      expect(writable.calls.map((c) => c.path)).toEqual(["/tokens/current", "/tokens/authorize"]);
+    });
+  });
+
   describe("falls back to org when introspection fails", () => {
     it.each([
       [

@@ -6,9 +6,10 @@ describe("sandbox platform", () => {
   it("lists regions without a token, with the nearest one", async () => {
     const res = await call(quickSandbox(), "GET", "/platform/regions", { token: null });
     expect(res.status).toBe(200);
-    expect(res.body.nearest).toBe("iad");
-    expect(res.body.regions.map((r: Json) => r.code)).toEqual([...REGIONS]);
-    expect(res.body.regions.find((r: Json) => r.code === "lhr")).toMatchObject({
+    // Capitalised, as Fly answers (fly-go flaps_platform.go reads `json:"Regions"`).
+    expect(res.body.Nearest).toBe("iad");
+    expect(res.body.Regions.map((r: Json) => r.code)).toEqual([...REGIONS]);
+    expect(res.body.Regions.find((r: Json) => r.code === "lhr")).toMatchObject({
       name: "London, United Kingdom",
       geo_region: "eu",
       mpg_available: true,

@@ -19,6 +19,8 @@ export interface CatalogCase {
   sees: string[];
   /** What it must not see. */
   hidden?: string[];
+  /** Requests the tool makes after the main one (e.g. reading a new app until Fly shows it). */
+  followUps?: Array<{ method: string; path: string }>;
 }
 
 export const json = (body: unknown, status = 200, headers: Record<string, string> = {}) =>
@@ -39,7 +41,7 @@ export async function expectCatalogCase(
   const text = textOf(result);
 
   expect(result.isError, text).toBeFalsy();
-  expect(fly.requests).toHaveLength(1);
+  expect(fly.requests.slice(1).map((r) => ({ method: r.method, path: r.url.pathname }))).toEqual(c.followUps ?? []);
   const sent = fly.requests[0]!;
   expect(sent.method).toBe(c.method);
   expect(sent.url.pathname).toBe(c.path);
@@ -49,9 +51,9 @@ export async function expectCatalogCase(
   expect(sent.headers.get("user-agent")).toBe(USER_AGENT);
   for (const [name, value] of Object.entries(c.headers ?? {})) expect(sent.headers.get(name)).toBe(value);
   if (!c.headers?.["fly-machine-lease-nonce"]) expect(sent.headers.get("fly-machine-lease-nonce")).toBeNull();
-  expect(
-    validateRequest({ method: sent.method, url: sent.url, headers: sent.headers, body: sent.body }),
-  ).toEqual([]);
+  for (const r of fly.requests) {
+    expect(validateRequest({ method: r.method, url: r.url, headers: r.headers, body: r.body })).toEqual([]);
+  }
 
   for (const s of c.sees) expect(text).toContain(s);
   for (const h of c.hidden ?? []) expect(text).not.toContain(h);

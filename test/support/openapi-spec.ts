@@ -263,9 +263,28 @@ function paramMatcher(name: string): RegExp {
   return new RegExp(`^${pattern}$`);
 }
 
+/**
+ * Query parameters Fly accepts that the spec does not declare, each with the Fly source that sends or
+ * documents it. Anything else undeclared is still a failure.
+ */
+export const UNDECLARED_QUERY: Readonly<Record<string, Readonly<Record<string, { schema: Schema; why: string }>>>> = {
+  Apps_create: {
+    wait: { schema: { type: "boolean" }, why: "fly-go flaps CreateApp posts to /apps?wait=true" },
+  },
+  Apps_delete: {
+    force: {
+      schema: { type: "boolean" },
+      why: "Fly's Machines API guide: append ?force=true to stop and delete an app's machines with it",
+    },
+  },
+};
+
 function checkQuery(op: Operation, params: URLSearchParams): string[] {
   const problems: string[] = [];
-  const declared = op.parameters.filter((p) => p.in === "query");
+  const extra = Object.entries(UNDECLARED_QUERY[op.operationId] ?? {}).map(
+    ([name, { schema }]): Parameter => ({ name, in: "query", schema }),
+  );
+  const declared = [...op.parameters.filter((p) => p.in === "query"), ...extra];
   for (const name of new Set(params.keys())) {
     const param = declared.find((p) => paramMatcher(p.name).test(name));
     if (!param) {
@@ -339,8 +358,26 @@ function checkBody(op: Operation, body: unknown, headers: Headers): string[] {
   const schema = mediaType ? content[mediaType]?.schema : undefined;
   if (!schema) return problems;
   const fn = validator(`${op.operationId} body ${mediaType}`, schema);
-  if (!fn(body)) problems.push(...describe("body", fn.errors));
+  if (!fn(bytesAsIntegers(op.operationId, body))) problems.push(...describe("body", fn.errors));
   return problems;
+}
+
+/**
+ * The secret-key operations' byte fields are Go `[]byte`, which goes over the wire as a base64 string;
+ * the spec's `integer[]` is how its generator renders `[]byte` (fly-go `secrets_types.go`). A base64
+ * string is checked as the bytes it encodes; anything else is checked as it is.
+ */
+const BYTE_FIELDS = ["value", "plaintext", "ciphertext", "associated_data", "signature"];
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+function bytesAsIntegers(operationId: string, body: unknown): unknown {
+  if (!operationId.startsWith("Secretkey_") || !isObject(body)) return body;
+  const out: Schema = { ...body };
+  for (const field of BYTE_FIELDS) {
+    const value = out[field];
+    if (typeof value === "string" && BASE64.test(value)) out[field] = [...Buffer.from(value, "base64")];
+  }
+  return out;
 }
 
 export function validateRequest(req: SentRequest): string[] {

@@ -85,7 +85,8 @@ const cases: CatalogCase[] = [
     tool: "certificates_check",
     args: { app_name: APP, hostname: "*.example.com" },
     method: "POST",
-    path: `${apps}/certificates/*.example.com/check`,
+    // fly-go escapes the wildcard with url.PathEscape.
+    path: `${apps}/certificates/%2A.example.com/check`,
     reply: () => json({ ...certDetail, hostname: "*.example.com", dns_records: { a: ["66.241.125.1"] } }),
     sees: ['"dns_records"'],
   },

@@ -36,11 +36,14 @@ const cases: CatalogCase[] = [
     args: { name: "new-app", org_slug: "personal", network: "blue" },
     method: "POST",
     path: "/v1/apps",
+    query: { wait: "true" },
     body: { name: "new-app", org_slug: "personal", network: "blue" },
     reply: () => json({ id: "app1", created_at: 1700000000 }, 201),
     sees: ['"id":"app1"'],
+    followUps: [{ method: "GET", path: "/v1/apps/new-app" }],
   },
   { tool: "apps_delete", args: { app_name: APP }, method: "DELETE", path: `/v1/apps/${APP}`, reply: () => new Response(null, { status: 202 }), sees: ['"ok":true', '"status":202'] },
+
   {
     tool: "machines_list",
     args: { app_name: APP, region: "iad", state: "started,stopped", metadata: { fly_process_group: "app" }, include_deleted: true, limit: 2, cursor: "c1" },

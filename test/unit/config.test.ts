@@ -17,6 +17,14 @@ describe("configuration", () => {
     expect(resolveConfig({ app: "flag-app" }, env).app).toBe("flag-app");
   });
 
+  it("takes the API base from FLY_FLAPS_BASE_URL as fly-go does, with FLY_API_HOSTNAME first", () => {
+    const flaps = "http://flaps.example.test:4280";
+    expect(resolveConfig({}, { FLY_API_TOKEN: "t", FLY_FLAPS_BASE_URL: flaps }).apiHostname).toBe(flaps);
+    const both = { FLY_API_TOKEN: "t", FLY_FLAPS_BASE_URL: flaps, FLY_API_HOSTNAME: "https://api.example.test" };
+    expect(resolveConfig({}, both).apiHostname).toBe("https://api.example.test");
+    expect(() => resolveConfig({}, { FLY_API_TOKEN: "t", FLY_FLAPS_BASE_URL: "nope" })).toThrow(/FLY_FLAPS_BASE_URL/);
+  });
+
   it("names the setting that is wrong", () => {
     expect(() => resolveConfig({ app: "Bad_App" }, { FLY_API_TOKEN: "t" })).toThrow(/--app \/ FLY_APP_NAME: app names are lowercase/);
     expect(() => resolveConfig({}, { FLY_API_TOKEN: "t", FLY_API_HOSTNAME: "not a url" })).toThrow(/FLY_API_HOSTNAME/);
