@@ -151,7 +151,7 @@ const LOCAL_FIELDS: Record<string, string[]> = {
   machines_update: ["merge"],
   org_machines_list: ["full"],
   org_volumes_list: ["full"],
-  volumes_list: ["full"],
+  volumes_list: ["full", "include_destroying"],
 };
 
 /** Lookups a machine-exec token gets beside exec. */
