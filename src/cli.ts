@@ -3,6 +3,7 @@ import { Command, Option } from "commander";
 import { type CliFlags, type Config, ConfigError, resolveConfig } from "./config.js";
 import { createLogger } from "./log.js";
 import { findAgentByKey, hashKey } from "./policy/agent-policy.js";
+import { clientConfirmationNotice } from "./policy/confirm.js";
 import { type Runtime, createRuntime } from "./runtime.js";
 import { serveStdio } from "./transport/stdio.js";
 import { VERSION } from "./version.js";
@@ -68,6 +69,11 @@ async function runServer(flags: CliFlags): Promise<void> {
     throw error;
   });
   process.stderr.write(`fly-machines-mcp: MCP over HTTP at ${served.url}\n`);
+  const confirmModes = runtime.policyFile
+    ? Object.values(agents).map((a) => a.destructive)
+    : [runtime.localAccess.destructive];
+  const notice = clientConfirmationNotice(confirmModes);
+  if (notice) process.stderr.write(notice);
   closeOnSignals({ close: () => served.close().then(() => runtime.close()) }, { logger });
 }
 

@@ -80,7 +80,8 @@ function deferredAccess(policy: AgentPolicy, scope: Promise<TokenScopeInfo>): Ac
     revealSecrets: policy.reveal_secrets === true,
     ready,
     isListed: (tool) => settled().isListed(tool),
-    decide: (tool, args) => settled().decide(tool, args),
+    decide: (tool, args, lost) => settled().decide(tool, args, lost),
+    destructive: policy.destructive,
     confirm: (server, message, options) => settled().confirm!(server, message, options),
     redactSecrets: (data, tool) => settled().redactSecrets(data, tool),
   };

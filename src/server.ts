@@ -28,6 +28,8 @@ import type { ToolArgs, ToolDef } from "./tools/types.js";
 import { trackCalls } from "./transport/calls-in-flight.js";
 import { VERSION } from "./version.js";
 import { type Decision, resourceOf } from "./policy/gate.js";
+import { confirmVerdict } from "./policy/confirm.js";
+import { decideWithState } from "./policy/decide-with-state.js";
 
 export type { Decision };
 
@@ -35,7 +37,10 @@ export type { Decision };
 export interface AccessControl {
   agent: string;
   isListed(tool: ToolDef): boolean;
-  decide(tool: ToolDef, args: ToolArgs): Decision;
+  /** `lost`: what the call would lose, as the tool's `losses` hook named it (see decideWithState). */
+  decide(tool: ToolDef, args: ToolArgs, lost?: readonly string[]): Decision;
+  /** How destructive calls are treated; with `allow` the state is not read to name losses. */
+  destructive?: "deny" | "confirm" | "allow";
   /** Asks the human; resolves to whether the destructive call may go ahead. */
   confirm?(server: McpServer, message: string, options?: RequestOptions): Promise<{ confirmed: boolean; reason: string }>;
   /** Whether secret values may reach the agent. */
@@ -83,6 +88,7 @@ const allowAll: AccessControl = {
   agent: "local",
   isListed: () => true,
   decide: () => ({ kind: "allow" }),
+  destructive: "allow",
   revealSecrets: true,
   redactSecrets: (d) => d,
 };
@@ -197,7 +203,7 @@ export function createServer(serverOpts: ServerOptions): McpServer {
             tool,
           );
 
-        const decision = access.decide(tool, args);
+        const decision = await decideWithState(access, tool, args, { fly: opts.fly, signal: extra.signal });
         if (decision.kind === "deny") {
           audit({ decision: "deny", reason: decision.reason });
           return denial(decision.reason, decision.fix);
@@ -213,10 +219,10 @@ export function createServer(serverOpts: ServerOptions): McpServer {
               })
             : { confirmed: false, reason: "this server cannot ask for confirmation" };
           if (!answer.confirmed) {
-            audit({ decision: "confirm-declined", reason: answer.reason });
+            audit({ decision: confirmVerdict(false, extra.requestInfo !== undefined), reason: answer.reason });
             return errorResult(`Not done: ${decision.message}\n${answer.reason}`);
           }
-          verdict = "confirm-accepted";
+          verdict = confirmVerdict(true, extra.requestInfo !== undefined);
         }
         const outcome = await execute(tool, args, opts, access, extra);
         audit({ decision: verdict, status: outcome.status, requestId: outcome.requestId });

@@ -1,6 +1,6 @@
 import type { RequestOptions } from "@modelcontextprotocol/sdk/shared/protocol.js";
 import type { ToolArgs, ToolDef } from "../tools/types.js";
-import type { AgentPolicy } from "./agent-policy.js";
+import type { AgentPolicy, DestructiveMode } from "./agent-policy.js";
 import { askConfirmation, type Confirmation, type ElicitingServer } from "./confirm.js";
 import { type Decision, decide, isListed } from "./gate.js";
 import type { PolicyTool, TokenScope } from "./scopes.js";
@@ -14,7 +14,9 @@ export const isSecretsTool = (tool: Pick<ToolDef, "path">): boolean =>
 export interface PolicyAccess {
   agent: string;
   isListed(tool: PolicyTool): boolean;
-  decide(tool: PolicyTool, args: ToolArgs): Decision;
+  /** `lost`: what the call would lose, as the tool's `losses` hook named it. */
+  decide(tool: PolicyTool, args: ToolArgs, lost?: readonly string[]): Decision;
+  destructive: DestructiveMode;
   confirm(
     server: ElicitingServer | { server: ElicitingServer },
     message: string,
@@ -34,7 +36,8 @@ export function createAccessControl(opts: {
   return {
     agent: policy.name,
     isListed: (tool) => isListed({ scope, scopeApp, policy, tool }),
-    decide: (tool, args) => decide({ scope, scopeApp, policy, tool, args }),
+    decide: (tool, args, lost) => decide({ scope, scopeApp, policy, tool, args, lost }),
+    destructive: policy.destructive,
     confirm: (server, message, options) => askConfirmation(server, message, options),
     revealSecrets: policy.reveal_secrets === true,
     redactSecrets: (data, tool) => (tool && !isSecretsTool(tool) ? data : redactSecretValues(data)),

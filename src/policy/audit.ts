@@ -9,6 +9,8 @@ export type AuditDecision =
   | "deny"
   | "confirm-accepted"
   | "confirm-declined"
+  | "confirm-accepted-by-client"
+  | "confirm-declined-by-client"
   | "confirm-unavailable"
   | "error";
 

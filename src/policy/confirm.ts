@@ -93,3 +93,16 @@ export async function askConfirmation(
   }
   return { confirmed: false, reason: "The user dismissed the confirmation; nothing was done." };
 }
+
+/**
+ * The audit verdict of a confirmation. Over HTTP the remote agent's own MCP client answers the
+ * elicitation, and nothing shows that a person saw it: the audit says the client answered.
+ */
+export const confirmVerdict = (confirmed: boolean, overHttp: boolean): string =>
+  `confirm-${confirmed ? "accepted" : "declined"}${overHttp ? "-by-client" : ""}`;
+
+/** One start-up line when HTTP agents confirm destructive calls: their own client is the one asked. */
+export function clientConfirmationNotice(modes: readonly (string | undefined)[]): string | undefined {
+  if (!modes.includes("confirm")) return undefined;
+  return "fly-machines-mcp: over HTTP, destructive: confirm asks the agent's own MCP client, which may answer without a person; audit lines say confirm-accepted-by-client. Use destructive: deny for unattended agents\n";
+}

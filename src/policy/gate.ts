@@ -24,6 +24,8 @@ export interface GateInput {
   tool: PolicyTool;
   /** Arguments after defaults are applied, so the target app is known. */
   args: ToolArgs;
+  /** What the call would lose, as the tool's `losses` hook named it; anything here makes it destructive. */
+  lost?: readonly string[];
 }
 
 const ALLOW: Decision = { kind: "allow" };
@@ -75,10 +77,12 @@ function accessDenial(policy: AgentPolicy, tool: PolicyTool): Decision | undefin
 const pinned = (policy: AgentPolicy): string[] | undefined => (policy.apps === "*" ? undefined : policy.apps);
 
 /**
- * Whether pinning an agent to apps can hold for this tool: it must name its app, and must not act
- * on an org-level resource (a Postgres cluster, an org-wide list) that other apps share.
+ * Whether pinning an agent to apps can hold for this tool: it acts inside the one app it names, or
+ * it names the app it creates (`apps_create`). Org-reach tools (a Postgres cluster, an org-wide
+ * list) act on what other apps share, so pinning cannot hold for them.
  */
-const pinnable = (tool: PolicyTool): boolean => hasAppField(tool) && !/^\/(postgres|orgs)\//.test(tool.path);
+const pinnable = (tool: PolicyTool): boolean =>
+  isAppScoped(tool) || (tool.appArg !== undefined && hasAppField(tool));
 
 /** Tools that name no app are denied under pinning: they would reach apps outside the list. */
 function unpinnableDenial(policy: AgentPolicy, tool: PolicyTool): Decision {
@@ -159,14 +163,21 @@ export function describeDestruction(tool: PolicyTool, args: ToolArgs): string {
   const target = [resource, app ? `app ${app}` : undefined].filter(Boolean).join(" in ");
   const options: string[] = [];
   if (typeof args.signal === "string") options.push(`signal ${args.signal}`);
+  if (typeof args.timeout === "string") options.push(`timeout ${args.timeout}`);
   if (args.force === true) options.push("force: kill it if running");
   const extra = options.length > 0 ? ` (${options.join(", ")})` : "";
   return `${tool.name} (${tool.title}) on ${target || "no named target"}${extra}`;
 }
 
-function destructiveDecision(policy: AgentPolicy, tool: PolicyTool, args: ToolArgs): Decision {
-  if (!isDestructive(tool, args)) return ALLOW;
-  const what = describeDestruction(tool, args);
+function destructiveDecision(
+  policy: AgentPolicy,
+  tool: PolicyTool,
+  args: ToolArgs,
+  lost: readonly string[],
+): Decision {
+  if (!isDestructive(tool, args) && lost.length === 0) return ALLOW;
+  const losing = lost.length > 0 ? `, losing ${lost.join("; ")}` : "";
+  const what = `${describeDestruction(tool, args)}${losing}`;
   switch (policy.destructive) {
     case "allow":
       return ALLOW;
@@ -189,7 +200,7 @@ function destructiveDecision(policy: AgentPolicy, tool: PolicyTool, args: ToolAr
  * app pinning, secret reveal, destructive handling.
  */
 export function decide(input: GateInput): Decision {
-  const { scope, scopeApp, policy, tool, args } = input;
+  const { scope, scopeApp, policy, tool, args, lost = [] } = input;
   const listed = listDenial(policy, tool.name);
   if (listed) return listed;
   const capped = scopeCapDenial(scope, scopeApp, tool) ?? scopeAppDenial(scope, scopeApp, tool, args);
@@ -198,7 +209,7 @@ export function decide(input: GateInput): Decision {
     accessDenial(policy, tool) ??
     appDenial(policy, tool, args) ??
     secretsDenial(policy, tool, args) ??
-    destructiveDecision(policy, tool, args)
+    destructiveDecision(policy, tool, args, lost)
   );
 }
 

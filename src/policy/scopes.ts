@@ -11,7 +11,7 @@ export const TOKEN_SCOPES: readonly TokenScope[] = ["readonly", "machine-exec", 
 /** The parts of a tool the policy code looks at. */
 export type PolicyTool = Pick<
   ToolDef,
-  "name" | "title" | "access" | "destructive" | "path" | "appArg" | "input"
+  "name" | "title" | "access" | "reach" | "destructive" | "path" | "appArg" | "input"
 >;
 
 /**
@@ -36,11 +36,11 @@ export function hasAppField(tool: Pick<ToolDef, "appArg" | "input">): boolean {
 }
 
 /**
- * Whether the call happens inside one existing app: its path names the app. `apps_create` names an
- * app in its body but creating apps is an org-level permission, so it is not app-scoped.
+ * Whether the call happens inside one existing app, as its entry declares. `apps_create` names an
+ * app but creating apps is an org-level permission; detaching Postgres from an app changes the
+ * org's cluster: neither is app-scoped.
  */
-export const isAppScoped = (tool: Pick<ToolDef, "appArg" | "path">): boolean =>
-  tool.path.includes(`{${appField(tool)}}`);
+export const isAppScoped = (tool: Pick<ToolDef, "reach">): boolean => tool.reach === "app";
 
 /** The app a call targets, when its arguments name one. */
 export function targetApp(tool: Pick<ToolDef, "appArg">, args: Record<string, unknown>): string | undefined {
@@ -78,7 +78,7 @@ function describeScope(scope: TokenScope, scopeApp: string | undefined): string 
 export function scopeCapDenial(
   scope: TokenScope,
   scopeApp: string | undefined,
-  tool: Pick<ToolDef, "name" | "access" | "path" | "appArg">,
+  tool: Pick<ToolDef, "name" | "access" | "reach">,
 ): ScopeDenial | undefined {
   const who = describeScope(scope, scopeApp);
   switch (scope) {
@@ -99,7 +99,7 @@ export function scopeCapDenial(
       }
       if (!isAppScoped(tool)) {
         return {
-          reason: `${who}; ${tool.name} is not confined to one app, so it needs an org token`,
+          reason: `${who}; ${tool.name} acts on the org, not inside one app, so it needs an org token`,
           fix: TOKEN_HINT,
         };
       }
@@ -114,7 +114,7 @@ export function scopeCapDenial(
 export function scopeAppDenial(
   scope: TokenScope,
   scopeApp: string | undefined,
-  tool: Pick<ToolDef, "name" | "appArg" | "path">,
+  tool: Pick<ToolDef, "name" | "appArg" | "reach">,
   args: Record<string, unknown>,
 ): ScopeDenial | undefined {
   if (scope === "org" || !scopeApp || !isAppScoped(tool)) return undefined;

@@ -167,7 +167,7 @@ export function registerPlatform(router: SandboxRouter, deps: Deps): void {
     }),
   );
 
-  router.post("/v1/platform/placements", guard(deps, "platform_placements"), async (c) => {
+  router.post("/v1/platform/placements", guard(deps, "platform_placements", { readScope: true }), async (c) => {
     const body = await readBody<PlacementsBody>(c, placementsSpec);
     if (!body.org_slug) throw badRequest("org_slug is required");
     if (!deps.store.orgs.has(body.org_slug)) throw notFound(`Could not find Organization "${body.org_slug}"`);

@@ -74,6 +74,11 @@ export interface GuardOptions {
   kms?: boolean;
   /** A read that reveals credentials: scoped like a write, so read-only tokens cannot make it. */
   writeScope?: boolean;
+  /**
+   * A POST that only computes an answer and changes nothing (placements): scoped like a read, as
+   * Fly scopes by what a call does ("a readonly token can only read", Machines API reference).
+   */
+  readScope?: boolean;
   /** A path that takes no token (PUBLIC): only the rate limit applies. */
   public?: boolean;
   /** Rate-limit key when the path names no machine or app. */
@@ -87,7 +92,7 @@ export function guard(deps: Deps, action: string, opts: GuardOptions = {}): Midd
     const reason = opts.public
       ? undefined
       : denial(c.get("token"), {
-          method: opts.writeScope ? "POST" : c.req.method,
+          method: opts.writeScope ? "POST" : opts.readScope ? "GET" : c.req.method,
           app: appName,
           exec: opts.exec,
           kms: opts.kms,

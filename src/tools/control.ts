@@ -8,12 +8,12 @@ import {
   stopSignal,
   versionId,
 } from "./fields.js";
+import { destroyedByStop, killsAtOnce } from "./losses.js";
 import { execResult, okOrBody } from "./results.js";
-import { type ToolArgs, defineTools } from "./types.js";
+import { defineTools } from "./types.js";
 
 const NONCE = { lease_nonce: "fly-machine-lease-nonce" } as const;
 const target = { app_name: appName, machine_id: machineId };
-const killing = (args: ToolArgs) => args.signal === "SIGKILL";
 
 export const controlTools = defineTools([
   {
@@ -22,6 +22,7 @@ export const controlTools = defineTools([
     description: "Start a stopped or suspended machine (a suspended one resumes from memory).",
     toolset: "core",
     access: "write",
+    reach: "app",
     destructive: false,
     idempotent: true,
     method: "POST",
@@ -37,7 +38,9 @@ export const controlTools = defineTools([
       "Stop a machine: sends signal (default SIGINT), then kills it after timeout. Stopped machines still cost storage.",
     toolset: "core",
     access: "write",
-    destructive: killing,
+    reach: "app",
+    destructive: killsAtOnce,
+    losses: destroyedByStop,
     idempotent: true,
     method: "POST",
     path: "/apps/{app_name}/machines/{machine_id}/stop",
@@ -57,7 +60,8 @@ export const controlTools = defineTools([
     description: "Restart a running machine in place (same config and version).",
     toolset: "core",
     access: "write",
-    destructive: false,
+    reach: "app",
+    destructive: killsAtOnce,
     method: "POST",
     path: "/apps/{app_name}/machines/{machine_id}/restart",
     input: z.object({
@@ -76,6 +80,7 @@ export const controlTools = defineTools([
     description: "Suspend a machine, saving its memory so the next start resumes where it left off.",
     toolset: "core",
     access: "write",
+    reach: "app",
     destructive: false,
     idempotent: true,
     method: "POST",
@@ -90,7 +95,8 @@ export const controlTools = defineTools([
     description: "Send a signal to the machine's main process (e.g. SIGHUP to reload).",
     toolset: "core",
     access: "write",
-    destructive: killing,
+    reach: "app",
+    destructive: killsAtOnce,
     method: "POST",
     path: "/apps/{app_name}/machines/{machine_id}/signal",
     input: z.object({ ...target, signal: anySignal.describe("Signal to send"), lease_nonce: leaseNonce }),
@@ -105,6 +111,7 @@ export const controlTools = defineTools([
       "Run a command in a started machine and return stdout, stderr and exit_code. A failing command still answers 200: check exit_code.",
     toolset: "core",
     access: "exec",
+    reach: "app",
     destructive: false,
     method: "POST",
     path: "/apps/{app_name}/machines/{machine_id}/exec",
@@ -131,6 +138,7 @@ export const controlTools = defineTools([
       "Block until the machine reaches a state (default started) or timeout seconds (max 60) pass; then call again or read it.",
     toolset: "core",
     access: "read",
+    reach: "app",
     destructive: false,
     method: "GET",
     path: "/apps/{app_name}/machines/{machine_id}/wait",

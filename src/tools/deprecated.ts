@@ -1,3 +1,4 @@
+import { removedMetadataKeys } from "./losses.js";
 import { metadataUpdateInput, removesKeys } from "./metadata.js";
 import { okOrBody } from "./results.js";
 import { defineTools } from "./types.js";
@@ -10,7 +11,9 @@ export const deprecatedTools = defineTools([
     description: "Deprecated PUT alias of machines_metadata_update, same effect; use that instead.",
     toolset: "deprecated",
     access: "write",
+    reach: "app",
     destructive: removesKeys,
+    losses: removedMetadataKeys,
     method: "PUT",
     path: "/apps/{app_name}/machines/{machine_id}/metadata",
     input: metadataUpdateInput,

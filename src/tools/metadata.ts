@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { appName, machineId, metadataKey, versionId } from "./fields.js";
+import { removedMetadataKeys } from "./losses.js";
 import { okOrBody } from "./results.js";
 import { type ToolArgs, defineTools } from "./types.js";
 
@@ -16,8 +17,7 @@ export const metadataUpdateInput = z.object({
 });
 
 /** Removing keys (an empty value) loses what they held. */
-export const removesKeys = (args: ToolArgs): boolean =>
-  Object.values((args.metadata ?? {}) as Record<string, unknown>).some((v) => v === "");
+export const removesKeys = (args: ToolArgs): boolean => removedMetadataKeys(args).length > 0;
 
 export const metadataTools = defineTools([
   {
@@ -26,6 +26,7 @@ export const metadataTools = defineTools([
     description: "Read all metadata key/values of a machine.",
     toolset: "metadata",
     access: "read",
+    reach: "app",
     destructive: false,
     method: "GET",
     path: "/apps/{app_name}/machines/{machine_id}/metadata",
@@ -37,7 +38,9 @@ export const metadataTools = defineTools([
     description: "Set or remove several metadata keys at once, without a machine restart.",
     toolset: "metadata",
     access: "write",
+    reach: "app",
     destructive: removesKeys,
+    losses: removedMetadataKeys,
     idempotent: true,
     method: "PATCH",
     path: "/apps/{app_name}/machines/{machine_id}/metadata",
@@ -51,6 +54,7 @@ export const metadataTools = defineTools([
     description: "Read one metadata value of a machine (404 if the key is not set).",
     toolset: "metadata",
     access: "read",
+    reach: "app",
     destructive: false,
     method: "GET",
     path: "/apps/{app_name}/machines/{machine_id}/metadata/{key}",
@@ -62,6 +66,7 @@ export const metadataTools = defineTools([
     description: "Set one metadata key of a machine to a value.",
     toolset: "metadata",
     access: "write",
+    reach: "app",
     destructive: false,
     idempotent: true,
     method: "POST",
@@ -76,6 +81,7 @@ export const metadataTools = defineTools([
     description: "Remove one metadata key from a machine.",
     toolset: "metadata",
     access: "write",
+    reach: "app",
     destructive: true,
     method: "DELETE",
     path: "/apps/{app_name}/machines/{machine_id}/metadata/{key}",

@@ -22,6 +22,7 @@ export const platformTools = defineTools([
     description: "List Fly regions (code, name, area, paid-only) and the one nearest to this server.",
     toolset: "platform",
     access: "read",
+    reach: "org",
     destructive: false,
     method: "GET",
     path: "/platform/regions",

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { pgUsername, postgresClusterId } from "./fields.js";
+import { endedSessions } from "./losses.js";
 import { okOrBody } from "./results.js";
 import { type ToolArgs, defineTools } from "./types.js";
 
@@ -14,6 +15,7 @@ export const postgresUserTools = defineTools([
     description: "List a cluster's users and their roles.",
     toolset: "postgres",
     access: "read",
+    reach: "org",
     destructive: false,
     method: "GET",
     path: "/postgres/{postgres_cluster_id}/users",
@@ -25,6 +27,7 @@ export const postgresUserTools = defineTools([
     description: "Create a user with a role; read its password with postgres_users_credentials.",
     toolset: "postgres",
     access: "write",
+    reach: "org",
     destructive: false,
     method: "POST",
     path: "/postgres/{postgres_cluster_id}/users",
@@ -37,6 +40,7 @@ export const postgresUserTools = defineTools([
     description: "Give a user another role.",
     toolset: "postgres",
     access: "write",
+    reach: "org",
     destructive: false,
     idempotent: true,
     method: "PATCH",
@@ -51,6 +55,7 @@ export const postgresUserTools = defineTools([
     description: "Delete a user from a cluster.",
     toolset: "postgres",
     access: "write",
+    reach: "org",
     destructive: true,
     method: "DELETE",
     path: "/postgres/{postgres_cluster_id}/users/{username}",
@@ -63,6 +68,7 @@ export const postgresUserTools = defineTools([
     description: "Read a user's username and password.",
     toolset: "postgres",
     access: "admin",
+    reach: "org",
     destructive: false,
     method: "GET",
     path: "/postgres/{postgres_cluster_id}/users/{username}/credentials",
@@ -74,7 +80,9 @@ export const postgresUserTools = defineTools([
     description: "Give a user a new password (returned); the old one stops working for new connections.",
     toolset: "postgres",
     access: "admin",
-    destructive: (args: ToolArgs) => args.kill_sessions === true,
+    reach: "org",
+    destructive: (args: ToolArgs) => endedSessions(args).length > 0,
+    losses: endedSessions,
     method: "POST",
     path: "/postgres/{postgres_cluster_id}/users/{username}/rotate_password",
     input: z.object({

@@ -7,10 +7,11 @@ import type { ToolDef } from "./types.js";
 export function annotationsOf(tool: ToolDef): ToolAnnotations {
   return {
     readOnlyHint: tool.access === "read",
-    // A command run inside a machine can do anything, so clients should treat exec with care.
-    destructiveHint: tool.destructive !== false || tool.access === "exec",
+    // Destructive for some arguments or state counts; a command run inside a machine can do anything.
+    destructiveHint: tool.destructive !== false || tool.losses !== undefined || tool.access === "exec",
     idempotentHint:
-      tool.idempotent ?? (tool.method === "GET" || tool.method === "PUT" || tool.method === "DELETE"),
+      tool.idempotent ??
+      (tool.access === "read" || tool.method === "GET" || tool.method === "PUT" || tool.method === "DELETE"),
     openWorldHint: true,
   };
 }

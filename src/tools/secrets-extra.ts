@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { appName, secretName } from "./fields.js";
+import { overwrittenBySet } from "./losses.js";
 import { withoutSecretValues } from "./results.js";
 import { rememberSecretsVersion } from "./secrets-versions.js";
 import { defineTools } from "./types.js";
@@ -13,6 +14,7 @@ export const secretExtraTools = defineTools([
     description: "Read one app secret's digest and dates; its value only with show_secrets.",
     toolset: "secrets",
     access: "read",
+    reach: "app",
     destructive: false,
     method: "GET",
     path: "/apps/{app_name}/secrets/{secret_name}",
@@ -32,7 +34,9 @@ export const secretExtraTools = defineTools([
       "Create or replace one app secret; the value is never echoed. Update machines to pick it up.",
     toolset: "secrets",
     access: "write",
+    reach: "app",
     destructive: false,
+    losses: overwrittenBySet,
     idempotent: true,
     method: "POST",
     path: "/apps/{app_name}/secrets/{secret_name}",

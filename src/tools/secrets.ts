@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { appName, secretName } from "./fields.js";
+import { overwrittenByBulkSet } from "./losses.js";
 import { withoutSecretValues } from "./results.js";
 import { rememberSecretsVersion } from "./secrets-versions.js";
 import { defineTools } from "./types.js";
@@ -12,6 +13,7 @@ export const secretTools = defineTools([
       "List an app's secret names and digests (never values). Machines see new secrets after an update or restart.",
     toolset: "core",
     access: "read",
+    reach: "app",
     destructive: false,
     method: "GET",
     path: "/apps/{app_name}/secrets",
@@ -31,7 +33,9 @@ export const secretTools = defineTools([
       "Set app secrets in one new version; values are never echoed. Update machines to pick them up: later machine creates/updates ask Fly for this version, so none boots with old values.",
     toolset: "core",
     access: "write",
+    reach: "app",
     destructive: false,
+    losses: overwrittenByBulkSet,
     idempotent: true,
     method: "POST",
     path: "/apps/{app_name}/secrets",
@@ -53,6 +57,7 @@ export const secretTools = defineTools([
     description: "Remove one app secret; machines stop seeing it on their next update.",
     toolset: "core",
     access: "write",
+    reach: "app",
     destructive: true,
     method: "DELETE",
     path: "/apps/{app_name}/secrets/{secret_name}",

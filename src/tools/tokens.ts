@@ -18,6 +18,7 @@ export const tokenTools = defineTools([
       "Machine identity: a short-lived OIDC JWT Fly issues to calls made from inside a machine, for AWS/GCP/Vault. Called from elsewhere, Fly refuses it.",
     toolset: "core",
     access: "write",
+    reach: "org",
     destructive: false,
     method: "POST",
     path: "/tokens/oidc",

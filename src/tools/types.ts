@@ -2,8 +2,18 @@ import type { z } from "zod";
 import type { FlyClient, FlyResponse } from "../fly/client.js";
 import type { SecretsVersions } from "./secrets-versions.js";
 
-/** What a tool does to infrastructure; the policy gate decides on this. */
+/**
+ * What a tool does, by effect: `read` changes nothing (even when sent as a POST), `write` changes
+ * infrastructure, `exec` runs a command inside a machine, `admin` mints, reveals or uses credentials
+ * and key material. The policy gate decides on this.
+ */
 export type AccessClass = "read" | "write" | "exec" | "admin";
+
+/**
+ * How far a tool reaches: `app` acts inside one existing app named by its arguments; `org` acts on
+ * what an org owns beyond any one app (the app list, new apps, Managed Postgres, tokens, platform).
+ */
+export type Reach = "app" | "org";
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
@@ -36,8 +46,19 @@ export interface ToolDef {
   /** Group that can be switched on and off (`core`, `certificates`, ...). */
   toolset: string;
   access: AccessClass;
-  /** Always destructive (delete), or only for some arguments (e.g. SIGKILL). */
+  reach: Reach;
+  /**
+   * Whether the call loses something another call cannot bring back: always (delete), never, or
+   * decided from the arguments (e.g. SIGKILL, a 0s stop timeout).
+   */
   destructive: boolean | ((args: ToolArgs) => boolean);
+  /**
+   * Names what this call would lose, from the arguments and, where they cannot tell, the current
+   * state read through Fly (e.g. which secrets an overwrite replaces); empty when nothing is lost.
+   * Anything named makes the call destructive. Runs after the gate allowed the call otherwise, and
+   * only when the agent's policy denies or confirms destructive calls.
+   */
+  losses?: (args: ToolArgs, ctx: ToolContext) => Promise<readonly string[]> | readonly string[];
   /** Overrides the idempotency derived from the HTTP method. */
   idempotent?: boolean;
   method: HttpMethod;

@@ -48,12 +48,11 @@ describe.each(allTools.map((t) => [t.name, t] as const))("%s", (_name, tool) => 
     expect(findOperation(tool.method, concrete), `${tool.method} ${tool.path}`).toBeDefined();
   });
 
-  it("derives every MCP annotation from its entry", () => {
+  // Which tools carry which hint is stated by name in catalog-invariants and the catalog snapshot.
+  it("publishes every MCP annotation as a boolean, open world", () => {
     const a = annotationsOf(tool);
-    expect(a.readOnlyHint).toBe(tool.access === "read");
-    expect(a.destructiveHint).toBe(tool.destructive !== false || tool.access === "exec");
-    expect(typeof a.idempotentHint).toBe("boolean");
+    for (const hint of ["readOnlyHint", "destructiveHint", "idempotentHint"] as const)
+      expect(typeof a[hint], hint).toBe("boolean");
     expect(a.openWorldHint).toBe(true);
-    if (tool.access === "read") expect(tool.method).toBe("GET");
   });
 });

@@ -126,16 +126,40 @@ describe("destructive actions ask the human", () => {
     expect(fly.requests).toHaveLength(0);
   });
 
-  it("a SIGKILL stop asks, a SIGTERM stop does not", async () => {
+  it("a SIGKILL stop asks, a SIGTERM stop of a machine without auto_destroy does not", async () => {
+    fly.reply("GET", `/v1/apps/${APP}/machines/${M}`, () => json({ id: M, config: { auto_destroy: false } }));
     fly.reply("POST", `/v1/apps/${APP}/machines/${M}/stop`, () => json({ ok: true }));
     const messages: string[] = [];
     const client = await elicitingClient("decline", messages);
     await call(client, "machines_stop", { app_name: APP, machine_id: M, signal: "SIGTERM" });
     expect(messages).toHaveLength(0);
-    expect(fly.requests).toHaveLength(1);
+    expect(fly.requests.map((r) => r.method)).toEqual(["GET", "POST"]);
     await call(client, "machines_stop", { app_name: APP, machine_id: M, signal: "SIGKILL" });
     expect(messages).toHaveLength(1);
-    expect(fly.requests).toHaveLength(1);
+    expect(fly.requests.filter((r) => r.method === "POST")).toHaveLength(1);
+  });
+
+  it("a stop of an auto_destroy machine asks, naming the machine as lost", async () => {
+    fly.reply("GET", `/v1/apps/${APP}/machines/${M}`, () => json({ id: M, config: { auto_destroy: true } }));
+    const messages: string[] = [];
+    const client = await elicitingClient("decline", messages);
+    const result = await call(client, "machines_stop", { app_name: APP, machine_id: M });
+    expect(result.isError).toBe(true);
+    expect(messages[0]).toContain(`machine ${M} itself (its config has auto_destroy`);
+    expect(fly.requests.map((r) => r.method)).toEqual(["GET"]);
+  });
+
+  it("over stdio an accepted confirmation is audited as the user's", async () => {
+    fly.reply("DELETE", `/v1/apps/${APP}/machines/${M}`, () => json({ ok: true }));
+    const { audit, lines } = auditSink();
+    const client = await connect(
+      serverWith(policyFromFlags({ access: "all", destructive: "confirm" }), "org", undefined, audit),
+      { elicitation: {} },
+    );
+    client.setRequestHandler(ElicitRequestSchema, async () => ({ action: "accept", content: { confirm: true } }));
+    await call(client, "machines_delete", { app_name: APP, machine_id: M });
+    await audit.close();
+    expect(lines.at(-1)).toMatchObject({ tool: "machines_delete", decision: "confirm-accepted" });
   });
 });
 
