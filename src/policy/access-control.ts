@@ -24,12 +24,14 @@ export function createAccessControl(opts: {
   scope: TokenScope;
   scopeApp?: string;
   policy: AgentPolicy;
+  /** The app this server runs in; see GateInput.ownApp. */
+  ownApp?: string;
 }): PolicyAccess {
-  const { scope, scopeApp, policy } = opts;
+  const { scope, scopeApp, policy, ownApp } = opts;
   return {
     agent: policy.name,
     isListed: (tool) => isListed({ scope, scopeApp, policy, tool }),
-    decide: (tool, args) => decide({ scope, scopeApp, policy, tool, args }),
+    decide: (tool, args) => decide({ scope, scopeApp, policy, tool, args, ownApp }),
     confirm: (server, message) => askConfirmation(server, message),
     revealSecrets: policy.reveal_secrets === true,
     redactSecrets: (data, tool) => (tool && !isSecretsTool(tool) ? data : redactSecretValues(data)),

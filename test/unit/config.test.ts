@@ -18,7 +18,7 @@ describe("configuration", () => {
   });
 
   it("names the setting that is wrong", () => {
-    expect(() => resolveConfig({ app: "Bad_App" }, { FLY_API_TOKEN: "t" })).toThrow(/--app \/ FLY_APP_NAME: app names are lowercase/);
+    expect(() => resolveConfig({ app: "Bad_App" }, { FLY_API_TOKEN: "t" })).toThrow(/--app \/ FLY_MCP_APP: app names are lowercase/);
     expect(() => resolveConfig({}, { FLY_API_TOKEN: "t", FLY_API_HOSTNAME: "not a url" })).toThrow(/FLY_API_HOSTNAME/);
     expect(() => resolveConfig({ tokenScope: "deploy" }, { FLY_API_TOKEN: "t" })).toThrow(/needs --app/);
     expect(() => resolveConfig({ port: "99999" }, { FLY_API_TOKEN: "t" })).toThrow(/--port/);

@@ -1,0 +1,26 @@
+import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import { scrubJson } from "./scrub.js";
+
+const UNSENDABLE = Symbol("unsendable");
+
+/**
+ * Makes every message the server sends on `transport` (results, errors, progress, elicitations)
+ * pass the outbound scrubber. A message that cannot be serialised is replaced by an error reply.
+ */
+export function scrubOutgoing(transport: Transport): Transport {
+  const send = transport.send.bind(transport);
+  transport.send = (message, options) => {
+    const clean = scrubJson(message, UNSENDABLE);
+    if (clean !== (UNSENDABLE as unknown)) return send(clean, options);
+    const id = (message as { id?: string | number }).id;
+    if (id === undefined) return Promise.resolve();
+    const error: JSONRPCMessage = {
+      jsonrpc: "2.0",
+      id,
+      error: { code: -32603, message: "The reply could not be serialised (nested too deep); nothing more is known." },
+    };
+    return send(error, options);
+  };
+  return transport;
+}
