@@ -165,6 +165,8 @@ export function validateArgs(
 /** Builds the MCP server: every catalog entry becomes a tool behind the gate, the audit log and the Fly client. */
 export function createServer(opts: ServerOptions): McpServer {
   const { access, audit: auditLog } = opts;
+  // Checked at run time too, for callers without types: there is no allow-all or unaudited default.
+  if (!access || !auditLog) throw new TypeError("createServer needs an access object and an audit sink");
   const defaults = opts.defaults ?? {};
   const server = new McpServer(
     { name: opts.name ?? "fly-machines-mcp", version: VERSION },

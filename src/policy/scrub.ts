@@ -35,12 +35,23 @@ function base64Cores(secret: string): string[] {
   return cores;
 }
 
+// Pieces of a long secret, so a copy broken by a line wrap loses all but a short head and tail.
+const PIECE = 16;
+
+function piecesOf(secret: string): string[] {
+  const pieces: string[] = [];
+  if (secret.length <= PIECE + PIECE / 2) return pieces;
+  for (let i = 0; i + PIECE <= secret.length; i += PIECE / 2) pieces.push(secret.slice(i, i + PIECE));
+  return pieces;
+}
+
 function formsOf(secret: string): string[] {
   return [
     secret,
     encodeURIComponent(secret),
     JSON.stringify(secret).slice(1, -1).replace(/\//g, "\\/"),
     ...base64Cores(secret),
+    ...piecesOf(secret),
   ];
 }
 
