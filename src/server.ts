@@ -30,6 +30,7 @@ import { VERSION } from "./version.js";
 import { type Decision, resourceOf } from "./policy/gate.js";
 import type { AuditEntry } from "./policy/audit.js";
 import { inputBoundsProblem } from "./policy/input-bounds.js";
+import { flyTokensIn } from "./policy/scrub.js";
 import { scrubOutgoing } from "./policy/scrub-transport.js";
 
 export type { Decision };
@@ -82,7 +83,7 @@ async function execute(
   opts: ServerOptions,
   access: AccessControl,
   extra: RequestHandlerExtra<ServerRequest, ServerNotification>,
-): Promise<{ result: CallToolResult; status?: number | string; requestId?: string }> {
+): Promise<{ result: CallToolResult; status?: number | string; requestId?: string; minted?: string[] }> {
   const signal = extra.signal;
   // Queueing, retry backoff and long waits become progress notifications when the client asked for them.
   const progressToken = extra._meta?.progressToken;
@@ -99,7 +100,9 @@ async function execute(
     const res = await opts.fly.request({ ...buildRequest(tool, prepared), signal, onProgress });
     let data = tool.shape ? tool.shape(res, prepared) : res.data;
     if (!access.revealSecrets) data = access.redactSecrets(data, tool);
-    return { result: successResult(tool, data), status: res.status, requestId: res.requestId };
+    // Minting credentials is what admin tools are for: the tokens Fly just minted may reach the agent.
+    const minted = tool.access === "admin" ? flyTokensIn(JSON.stringify(data) ?? "") : undefined;
+    return { result: successResult(tool, data), status: res.status, requestId: res.requestId, minted };
   } catch (error) {
     if (error instanceof PathArgumentError) return { result: errorResult(error.message), status: "invalid_input" };
     if (error instanceof FlyApiError) {
@@ -178,6 +181,8 @@ export function createServer(opts: ServerOptions): McpServer {
     },
   );
   const registeredTools: ToolDef[] = [];
+  // Tokens this agent asked Fly to mint, let through the scrubber once (see scrubOutgoing).
+  const minted = new Set<string>();
   // Until the scope is known, nothing is listable; calls and listings wait for it.
   let settled = access.ready === undefined;
   void access.ready?.then(() => {
@@ -241,6 +246,7 @@ export function createServer(opts: ServerOptions): McpServer {
           return NOT_AUDITED;
         }
         const outcome = await execute(tool, args, opts, access, extra);
+        for (const token of outcome.minted ?? []) minted.add(token);
         try {
           audit({ event: "tool_result", decision: verdict, status: outcome.status, requestId: outcome.requestId });
         } catch (error) {
@@ -275,6 +281,6 @@ export function createServer(opts: ServerOptions): McpServer {
   });
   // Every message to the client passes the outbound scrubber, whatever the transport.
   const connect = server.connect.bind(server);
-  server.connect = (transport) => connect(scrubOutgoing(transport));
+  server.connect = (transport) => connect(scrubOutgoing(transport, minted));
   return server;
 }

@@ -7,11 +7,18 @@ const UNSENDABLE = Symbol("unsendable");
 /**
  * Makes every message the server sends on `transport` (results, errors, progress, elicitations)
  * pass the outbound scrubber. A message that cannot be serialised is replaced by an error reply.
+ * `minted` holds token-shaped strings this server's agent asked Fly to mint: each passes once, in
+ * the first message that carries it, and is forgotten then.
  */
-export function scrubOutgoing(transport: Transport): Transport {
+export function scrubOutgoing(transport: Transport, minted?: Set<string>): Transport {
   const send = transport.send.bind(transport);
   transport.send = (message, options) => {
-    const clean = scrubJson(message, UNSENDABLE);
+    const keep = minted && minted.size > 0 ? new Set(minted) : undefined;
+    const clean = scrubJson(message, UNSENDABLE, keep);
+    if (keep) {
+      const text = JSON.stringify(clean) ?? "";
+      for (const token of keep) if (text.includes(token)) minted!.delete(token);
+    }
     if (clean !== (UNSENDABLE as unknown)) return send(clean, options);
     const id = (message as { id?: string | number }).id;
     if (id === undefined) return Promise.resolve();

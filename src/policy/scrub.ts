@@ -76,8 +76,16 @@ export function registerSecret(secret: string): void {
     .sort((a, b) => b.length - a.length);
 }
 
-/** Removes registered secrets and Fly-token-shaped strings from one string. */
-export function scrubText(text: string, extraSecrets: readonly string[] = []): string {
+/** Every Fly-token-shaped string in `text`, as each pattern would match it. */
+export function flyTokensIn(text: string): string[] {
+  return TOKEN_PATTERNS.flatMap((pattern) => text.match(pattern) ?? []);
+}
+
+/**
+ * Removes registered secrets and Fly-token-shaped strings from one string. `keep` spares exact
+ * token-shaped matches (minted tokens the agent asked for); registered secrets are removed anyway.
+ */
+export function scrubText(text: string, extraSecrets: readonly string[] = [], keep?: ReadonlySet<string>): string {
   let out = text;
   for (const secret of extraSecrets) {
     for (const form of new Set([secret, secret.trim()])) {
@@ -87,7 +95,7 @@ export function scrubText(text: string, extraSecrets: readonly string[] = []): s
   for (const form of variants) {
     if (out.includes(form)) out = out.split(form).join(REDACTED);
   }
-  for (const pattern of TOKEN_PATTERNS) out = out.replace(pattern, REDACTED);
+  for (const pattern of TOKEN_PATTERNS) out = out.replace(pattern, (match) => (keep?.has(match) ? match : REDACTED));
   return out;
 }
 
@@ -95,7 +103,7 @@ export function scrubText(text: string, extraSecrets: readonly string[] = []): s
  * A scrubbed copy of any JSON value (the replacement holds no JSON syntax, so scrubbing the
  * serialised text is safe). A value JSON cannot serialise (too deep, cyclic) becomes `fallback`.
  */
-export function scrubJson<T>(value: T, fallback: unknown = REDACTED): T {
+export function scrubJson<T>(value: T, fallback: unknown = REDACTED, keep?: ReadonlySet<string>): T {
   let text: string | undefined;
   try {
     text = JSON.stringify(value);
@@ -103,7 +111,7 @@ export function scrubJson<T>(value: T, fallback: unknown = REDACTED): T {
     return fallback as T;
   }
   if (text === undefined) return value;
-  const scrubbed = scrubText(text);
+  const scrubbed = scrubText(text, [], keep);
   if (scrubbed === text) return value;
   try {
     return JSON.parse(scrubbed) as T;

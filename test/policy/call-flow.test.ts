@@ -1,9 +1,11 @@
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { silentLogger } from "../../src/log.js";
 import { createAuditLog } from "../../src/policy/audit.js";
+import { registerSecret } from "../../src/policy/scrub.js";
 import { createServer } from "../../src/server.js";
 import { allTools, coreTools } from "../../src/tools/index.js";
 import { jsonResponse as json, useFlyMock } from "../support/fly-mock.js";
@@ -135,5 +137,22 @@ describe("createServer has no allow-all or unaudited default", () => {
     const base = { tools: coreTools, fly: {} as never, logger: silentLogger() };
     expect(() => createServer({ ...base, audit: memoryAudit() } as never)).toThrow(/access/);
     expect(() => createServer({ ...base, access: fullAccess() } as never)).toThrow(/audit/);
+  });
+});
+
+describe("tokens the agent asked to be minted", () => {
+  it("a deploy token reaches an admin agent, while the server's own token in the same answer is removed", async () => {
+    const own = ["fm2", randomBytes(40).toString("base64")].join("_");
+    const minted = `FlyV1 ${["fm2", randomBytes(40).toString("base64")].join("_")}`;
+    registerSecret(own);
+    fly.reply("POST", `/v1/apps/${APP}/deploy_token`, () => json({ token: minted, issued_with: own }));
+    fly.reply("GET", `/v1/apps/${APP}/machines/${M}`, () => json({ id: M, config: { env: { LEAKED: minted } } }));
+    const client = await connect(mockedServer({ tools: allTools }));
+    const result = await call(client, "tokens_create_deploy", { app_name: APP });
+    expect(textOf(result)).toContain(minted);
+    expect(textOf(result)).not.toContain(own);
+    // The same string in any other tool's answer is scrubbed as usual.
+    const other = await call(client, "machines_get", { app_name: APP, machine_id: M });
+    expect(JSON.stringify(other)).not.toContain(minted.slice(6));
   });
 });
