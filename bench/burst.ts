@@ -30,7 +30,7 @@ export async function runBurst(): Promise<BenchResult> {
     scope: "org",
     policy: policyFromFlags({ access: "all", destructive: "allow" }),
   });
-  const client = await connectInMemory(createServer({ tools: coreTools, fly, access, logger: silentLogger() }));
+  const client = await connectInMemory(createServer({ tools: coreTools, fly, access, audit: { record: () => {} }, logger: silentLogger() }));
   const machineId = [...sandbox.store.apps.get("demo-app")!.machines.values()].find((m) => m.name === "demo-web")!.id;
 
   const started = performance.now();

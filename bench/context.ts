@@ -26,8 +26,14 @@ const costOf = (value: unknown, tools: number): Cost => {
 };
 
 /** The tools/list result an agent receives, through a real client. */
-async function listed(tools: readonly ToolDef[], access?: AccessControl): Promise<Tool[]> {
-  const client = await connectInMemory(createServer({ tools, fly, access, logger: silentLogger() }));
+// The whole catalog, stated explicitly: the server has no allow-all default.
+const everything = createAccessControl({
+  scope: "org",
+  policy: { name: "bench", access: ["read", "write", "exec", "admin"], apps: "*", destructive: "allow", reveal_secrets: true },
+});
+
+async function listed(tools: readonly ToolDef[], access: AccessControl = everything): Promise<Tool[]> {
+  const client = await connectInMemory(createServer({ tools, fly, access, audit: { record: () => {} }, logger: silentLogger() }));
   const { tools: list } = await client.listTools();
   await client.close();
   return list;

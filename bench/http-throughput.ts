@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { createInterface } from "node:readline";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -9,7 +10,7 @@ import { type BenchResult, type Row, int, ms, round, summarize } from "./stats.j
 const CONCURRENCY = [1, 8, 32];
 const DURATION_MS = 4_000;
 const WARMUP_MS = 1_000;
-const AGENT_KEY = "bench-agent-key-0123456789";
+const AGENT_KEY = randomBytes(24).toString("base64url");
 const CALL = { name: "apps_get", args: { app_name: "demo-app" } };
 
 interface ServerProcess {

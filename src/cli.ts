@@ -4,12 +4,14 @@ import { type CliFlags, type Config, ConfigError, resolveConfig } from "./config
 import { createLogger } from "./log.js";
 import { findAgentByKey, hashKey } from "./policy/agent-policy.js";
 import { clientConfirmationNotice } from "./policy/confirm.js";
+import { scrubText } from "./policy/scrub.js";
 import { type Runtime, createRuntime } from "./runtime.js";
 import { serveStdio } from "./transport/stdio.js";
 import { VERSION } from "./version.js";
 
+/** A configuration error: exit code 2, and the message passes the scrubber like every other output. */
 function fail(message: string): never {
-  process.stderr.write(`fly-machines-mcp: ${message}\n`);
+  process.stderr.write(`fly-machines-mcp: ${scrubText(message)}\n`);
   process.exit(2);
 }
 
@@ -40,10 +42,9 @@ async function runServer(flags: CliFlags): Promise<void> {
   }
   // Agents of the policy file that have a key, each with its own gate.
   const agents = runtime.policyFile?.agents ?? {};
-  const { closeOnSignals, createAgentDirectory, HttpConfigError, startHttpServer } = await import(
-    "./transport/http.js"
-  );
+  const { closeOnSignals, createAgentDirectory, startHttpServer } = await import("./transport/http.js");
   const seconds = (s: number | undefined) => (s === undefined ? undefined : s * 1000);
+  // Refusals (a public address without agent keys) and bind failures are configuration errors.
   const served = await startHttpServer({
     serverFor: runtime.serverFor,
     agents: createAgentDirectory({
@@ -64,10 +65,7 @@ async function runServer(flags: CliFlags): Promise<void> {
     headersTimeoutMs: seconds(config.headersTimeoutS),
     requestTimeoutMs: seconds(config.requestTimeoutS),
     logger,
-  }).catch((error: unknown) => {
-    if (error instanceof HttpConfigError) fail(error.message);
-    throw error;
-  });
+  }).catch((error: unknown) => fail(error instanceof Error ? error.message : String(error)));
   process.stderr.write(`fly-machines-mcp: MCP over HTTP at ${served.url}\n`);
   const confirmModes = runtime.policyFile
     ? Object.values(agents).map((a) => a.destructive)
@@ -81,7 +79,7 @@ const program = new Command()
   .name("fly-machines-mcp")
   .description("MCP server for the Fly.io Machines API")
   .version(VERSION)
-  .option("--app <name>", "default app for tool calls (env FLY_APP_NAME)")
+  .option("--app <name>", "default app for tool calls (env FLY_MCP_APP; FLY_APP_NAME when not running on Fly)")
   .option("--org <slug>", "default organization (env FLY_ORG_SLUG)")
   .addOption(new Option("--transport <kind>", "stdio or http").choices(["stdio", "http"]))
   .option("--sandbox", "talk to a built-in local emulation of the Machines API; no token needed")
@@ -118,6 +116,13 @@ const program = new Command()
   .option("--log-level <level>", "fatal, error, warn, info, debug, trace or silent")
   .action((flags: CliFlags) => runServer(flags));
 
+// Every commander error (unknown option, invalid choice, missing value) is a configuration error:
+// exit code 2, and its text (which may quote what was typed) passes the scrubber.
+program
+  .enablePositionalOptions()
+  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
+  .configureOutput({ writeErr: (text) => process.stderr.write(scrubText(text)) });
+
 program
   .command("hash-key")
   .description("read an agent key on stdin and print its SHA-256 for key_sha256 in the policy file")
@@ -136,8 +141,9 @@ program
   .option("--host <host>", "bind address", "127.0.0.1")
   .option("--no-rate-limits", "turn Fly's per-action rate limits off")
   .action(async (opts: { port: string; host: string; rateLimits: boolean }) => {
-    const port = Number(opts.port);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`invalid --port: ${opts.port}`);
+    const port = opts.port.trim() === "" ? Number.NaN : Number(opts.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) fail("sandbox --port: must be a port number from 0 to 65535");
+    if (opts.host.trim() === "") fail("sandbox --host: must be an address, e.g. 127.0.0.1");
     const { startSandboxServer } = await import("./sandbox/index.js");
     const served = await startSandboxServer({ port, host: opts.host, rateLimits: opts.rateLimits });
     process.stderr.write(`Machines API sandbox listening on ${served.url} (any bearer token works)\n`);
@@ -147,6 +153,6 @@ program
   });
 
 program.parseAsync(process.argv).catch((error: unknown) => {
-  process.stderr.write(`fly-machines-mcp: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(`fly-machines-mcp: ${scrubText(error instanceof Error ? error.message : String(error))}\n`);
   process.exit(1);
 });

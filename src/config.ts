@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { DEFAULT_CONFIRM_TIMEOUT_MS } from "./policy/confirm.js";
+import { TokenFormatError, parseToken } from "./fly/auth.js";
 import { appName, orgSlug } from "./tools/fields.js";
 import { DEFAULT_TOOLSETS, TOOLSET_NAMES } from "./tools/default-toolsets.js";
 
@@ -11,6 +12,17 @@ const csv = (value: string | undefined): string[] | undefined =>
     .map((s) => s.trim())
     .filter(Boolean);
 
+/** A problem with the token's format, worded without any of the token. */
+function tokenProblem(token: string): string | undefined {
+  try {
+    parseToken(token);
+    return undefined;
+  } catch (error) {
+    if (error instanceof TokenFormatError) return error.message.replace(/^FLY_API_TOKEN:? /, "");
+    throw error;
+  }
+}
+
 export const ConfigSchema = z
   .object({
     transport: z.enum(["stdio", "http"]),
@@ -18,6 +30,8 @@ export const ConfigSchema = z
     token: z.string().min(1).optional(),
     apiHostname: z.url({ message: "FLY_API_HOSTNAME must be a URL such as https://api.machines.dev" }),
     app: appName.optional(),
+    /** The app this server itself runs in on Fly; out of reach unless a policy names it. */
+    ownApp: z.string().optional(),
     org: orgSlug.optional(),
     toolsets: z
       .array(
@@ -32,11 +46,14 @@ export const ConfigSchema = z
     tokenScope: z.enum(["readonly", "machine-exec", "deploy", "org", "auto"]),
     policyFile: z.string().optional(),
     agent: z.string().min(1).optional(),
-    apps: z.array(appName).optional(),
+    apps: z
+      .array(appName)
+      .min(1, { message: 'is empty (an unset shell variable?); name the apps, e.g. --apps my-app,my-worker, or leave --apps out for every app' })
+      .optional(),
     revealSecrets: z.boolean(),
     auditLog: z.string().optional(),
     host: z.string().min(1),
-    port: z.number().int().min(0).max(65535),
+    port: z.number({ error: "must be a port number from 0 to 65535, e.g. --port 8080" }).int().min(0).max(65535),
     allowedHosts: z.array(z.string()).optional(),
     allowedOrigins: z.array(z.string()).optional(),
     stateless: z.boolean(),
@@ -57,6 +74,8 @@ export const ConfigSchema = z
         message: "FLY_API_TOKEN is not set; set it to a Fly token (fly tokens create ...) or pass --sandbox to try without an account",
       });
     }
+    const bad = !c.sandbox && c.token ? tokenProblem(c.token) : undefined;
+    if (bad) ctx.addIssue({ code: "custom", path: ["token"], message: bad });
     if (c.agent && !c.policyFile) {
       ctx.addIssue({ code: "custom", path: ["agent"], message: "--agent picks an agent from --policy FILE; give the file too" });
     }
@@ -105,7 +124,7 @@ const numeric = (value: string | undefined): number | undefined =>
 const FLAG_NAMES: Record<string, string> = {
   token: "FLY_API_TOKEN",
   apiHostname: "FLY_API_HOSTNAME / FLY_FLAPS_BASE_URL",
-  app: "--app / FLY_APP_NAME",
+  app: "--app / FLY_MCP_APP",
   org: "--org / FLY_ORG_SLUG",
   toolsets: "--toolsets / FLY_MCP_TOOLSETS",
   tokenScope: "--token-scope / FLY_TOKEN_SCOPE",
@@ -131,13 +150,16 @@ export class ConfigError extends Error {
 
 /** Defaults, then environment, then flags; validated in one place. */
 export function resolveConfig(flags: CliFlags, env: NodeJS.ProcessEnv): Config {
+  // Fly sets FLY_APP_NAME in every machine: there it names this server's own app, not a default.
+  const onFly = Boolean(env.FLY_MACHINE_ID);
   const raw = {
     transport: flags.transport ?? "stdio",
     sandbox: flags.sandbox ?? false,
     token: env.FLY_API_TOKEN?.trim() || undefined,
     // FLY_FLAPS_BASE_URL is what fly-go reads; ours wins when both are set.
     apiHostname: env.FLY_API_HOSTNAME?.trim() || env.FLY_FLAPS_BASE_URL?.trim() || DEFAULT_API_HOSTNAME,
-    app: flags.app ?? (env.FLY_APP_NAME || undefined),
+    app: flags.app ?? (env.FLY_MCP_APP || (onFly ? undefined : env.FLY_APP_NAME) || undefined),
+    ownApp: onFly ? env.FLY_APP_NAME || undefined : undefined,
     org: flags.org ?? (env.FLY_ORG_SLUG || undefined),
     toolsets: csv(flags.toolsets ?? env.FLY_MCP_TOOLSETS) ?? [...DEFAULT_TOOLSETS],
     dynamicToolsets: flags.dynamicToolsets ?? false,
@@ -146,11 +168,11 @@ export function resolveConfig(flags: CliFlags, env: NodeJS.ProcessEnv): Config {
     tokenScope: flags.tokenScope ?? env.FLY_TOKEN_SCOPE ?? "auto",
     policyFile: flags.policy,
     agent: flags.agent,
-    apps: csv(flags.apps),
+    apps: flags.apps === undefined ? undefined : csv(flags.apps),
     revealSecrets: flags.revealSecrets ?? false,
     auditLog: flags.auditLog,
     host: flags.host ?? "127.0.0.1",
-    port: flags.port === undefined ? 8080 : Number(flags.port),
+    port: flags.port === undefined ? 8080 : flags.port.trim() === "" ? Number.NaN : Number(flags.port),
     allowedHosts: csv(flags.allowedHosts),
     allowedOrigins: csv(flags.allowedOrigins),
     stateless: flags.stateless ?? false,

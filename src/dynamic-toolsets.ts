@@ -12,10 +12,14 @@ export interface DynamicToolsets {
   isRegistered(name: string): boolean;
   /** Settles once the token's scope is known; listing before that would undercount. */
   ready?: Promise<unknown>;
+  /** Writes the audit line of a toolsets_enable call (it changes what the agent can call). */
+  audit(entry: { tool: string; decision: string; reason?: string; args: Record<string, unknown> }): void;
 }
 
 const listInput = z.object({});
 const enableInput = z.object({ toolset: z.string().min(1).max(64).describe("Toolset name from toolsets_list") });
+// Validated in the handler, so a refused call is audited too.
+const passThroughInput = z.looseObject({});
 
 /**
  * Two small tools that let the agent see the toolsets and switch one on. Enabling only registers
@@ -52,10 +56,19 @@ export function registerToolsetTools(server: McpServer, dynamic: DynamicToolsets
     description: "Switch on a group of Fly tools (see toolsets_list); the tool list then changes.",
     annotations: { ...readOnly, readOnlyHint: false },
   };
-  server.registerTool(enable.name, { ...enable, inputSchema: enableInput }, async ({ toolset }) => {
+  server.registerTool(enable.name, { ...enable, inputSchema: passThroughInput }, async (raw) => {
     await dynamic.ready;
-    const tools = groups().get(toolset);
-    if (!tools) return errorResult(`toolset: no toolset "${toolset}"; call toolsets_list for the names`);
+    const parsed = enableInput.safeParse(raw);
+    const args = parsed.success ? parsed.data : { toolset: "[invalid]" };
+    const tools = parsed.success ? groups().get(parsed.data.toolset) : undefined;
+    const refusal = !parsed.success
+      ? `toolset: ${parsed.error.issues[0]?.message ?? "invalid"}; pass a toolset name from toolsets_list`
+      : !tools
+        ? `toolset: no toolset "${parsed.data.toolset}"; call toolsets_list for the names`
+        : undefined;
+    dynamic.audit({ tool: enable.name, decision: refusal ? "invalid" : "allow", reason: refusal, args });
+    if (refusal || !tools) return errorResult(refusal ?? "toolset: unknown");
+    const { toolset } = args;
     const alreadyOn = tools.filter((t) => dynamic.isRegistered(t.name));
     const added = tools.filter((t) => !dynamic.isRegistered(t.name) && dynamic.addTool(t)).map((t) => t.name);
     if (added.length) server.sendToolListChanged();

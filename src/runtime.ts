@@ -4,6 +4,7 @@ import { type FlyClient, createFlyClient } from "./fly/client.js";
 import { createAccessControl } from "./policy/access-control.js";
 import { type AgentPolicy, type PolicyFile, loadPolicyFile, policyFromFlags } from "./policy/agent-policy.js";
 import { type AuditLog, createAuditLog } from "./policy/audit.js";
+import { registerSecret } from "./policy/scrub.js";
 import { detectScope } from "./policy/introspect.js";
 import type { TokenScope } from "./policy/scopes.js";
 import { type AccessControl, createServer } from "./server.js";
@@ -53,6 +54,7 @@ function flyClientFor(config: Config): { fly: FlyClient; token: string } {
     return { fly, token };
   }
   const token = config.token!;
+  registerSecret(token);
   return { fly: createFlyClient({ baseUrl: config.apiHostname, token, userAgent: USER_AGENT }), token };
 }
 
@@ -66,10 +68,10 @@ async function tokenScope(config: Config, fly: FlyClient, token: string): Promis
 }
 
 /** An agent's gate that the server may hold before the token's scope is known; it waits on `ready`. */
-function deferredAccess(policy: AgentPolicy, scope: Promise<TokenScopeInfo>): AccessControl {
+function deferredAccess(policy: AgentPolicy, scope: Promise<TokenScopeInfo>, ownApp?: string): AccessControl {
   let gate: AccessControl | undefined;
   const ready = scope.then((s) => {
-    gate = createAccessControl({ scope: s.scope, scopeApp: s.scopeApp, policy });
+    gate = createAccessControl({ scope: s.scope, scopeApp: s.scopeApp, policy, ownApp });
   });
   const settled = () => {
     if (!gate) throw new Error("the token scope is not known yet; await ready first");
@@ -92,12 +94,13 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
   const tools = selectTools(config.toolsets.includes("all") ? "all" : config.toolsets);
   const knownTools = allTools.map((t) => t.name);
   const policyFile = config.policyFile ? await loadPolicyFile(config.policyFile, { knownTools }) : undefined;
+  for (const warning of policyFile?.warnings ?? []) process.stderr.write(`fly-machines-mcp: warning: ${warning}\n`);
   const scope = tokenScope(config, fly, token);
   void scope.then((found) => logger.info(found.summary));
 
   const defaults = { app_name: config.app, org_slug: config.org ?? (config.sandbox ? "personal" : undefined) };
-  const audit = createAuditLog({ destination: config.auditLog ?? process.stderr, secrets: [token] });
-  const accessFor = (policy: AgentPolicy): AccessControl => deferredAccess(policy, scope);
+  const audit = createAuditLog({ destination: config.auditLog, secrets: [token] });
+  const accessFor = (policy: AgentPolicy): AccessControl => deferredAccess(policy, scope, config.ownApp);
 
   let localPolicy: AgentPolicy;
   if (config.agent) {

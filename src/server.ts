@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv";
 import type { RequestHandlerExtra, RequestOptions } from "@modelcontextprotocol/sdk/shared/protocol.js";
@@ -9,6 +10,7 @@ import {
   type Tool,
 } from "@modelcontextprotocol/sdk/types.js";
 import type { Logger } from "pino";
+import { z } from "zod";
 import type { FlyClient } from "./fly/client.js";
 import { registerToolsetTools } from "./dynamic-toolsets.js";
 import { FlyApiError, describeFlyError } from "./fly/errors.js";
@@ -28,8 +30,12 @@ import type { ToolArgs, ToolDef } from "./tools/types.js";
 import { trackCalls } from "./transport/calls-in-flight.js";
 import { VERSION } from "./version.js";
 import { type Decision, resourceOf } from "./policy/gate.js";
+import type { AuditEntry } from "./policy/audit.js";
 import { confirmVerdict } from "./policy/confirm.js";
-import { decideWithState } from "./policy/decide-with-state.js";
+import { StateReadNotAudited, decideWithState } from "./policy/decide-with-state.js";
+import { inputBoundsProblem } from "./policy/input-bounds.js";
+import { flyTokensIn } from "./policy/scrub.js";
+import { scrubOutgoing } from "./policy/scrub-transport.js";
 
 export type { Decision };
 
@@ -51,19 +57,9 @@ export interface AccessControl {
   ready?: Promise<unknown>;
 }
 
-export interface AuditEntry {
-  agent: string;
-  tool: string;
-  app?: string;
-  resource?: string;
-  decision: string;
-  reason?: string;
-  status?: number | string;
-  durationMs?: number;
-  requestId?: string;
-  args?: ToolArgs;
-}
+export type { AuditEntry };
 
+/** Where the server writes audit lines; `record` throws when a line could not be written. */
 export interface AuditSink {
   record(entry: AuditEntry, tool?: ToolDef): void;
 }
@@ -72,8 +68,10 @@ export interface ServerOptions {
   tools: readonly ToolDef[];
   fly: FlyClient;
   defaults?: ArgDefaults;
-  access?: AccessControl;
-  audit?: AuditSink;
+  /** Required: there is no allow-all default. */
+  access: AccessControl;
+  /** Required: no call goes ahead without its audit line. */
+  audit: AuditSink;
   logger: Logger;
   name?: string;
   /** Last secrets version per app; share one across the servers of a process. Default: one per server. */
@@ -83,15 +81,6 @@ export interface ServerOptions {
   /** How long a confirmation waits for the person (--confirm-timeout). */
   confirmTimeoutMs?: number;
 }
-
-const allowAll: AccessControl = {
-  agent: "local",
-  isListed: () => true,
-  decide: () => ({ kind: "allow" }),
-  destructive: "allow",
-  revealSecrets: true,
-  redactSecrets: (d) => d,
-};
 
 function targetOf(tool: ToolDef, args: ToolArgs): { app?: string; resource?: string } {
   const app = args[tool.appArg ?? "app_name"];
@@ -105,7 +94,7 @@ async function execute(
   opts: ServerOptions,
   access: AccessControl,
   extra: RequestHandlerExtra<ServerRequest, ServerNotification>,
-): Promise<{ result: CallToolResult; status?: number | string; requestId?: string }> {
+): Promise<{ result: CallToolResult; status?: number | string; requestId?: string; minted?: string[] }> {
   const signal = extra.signal;
   // Queueing, retry backoff and long waits become progress notifications when the client asked for them.
   const progressToken = extra._meta?.progressToken;
@@ -124,7 +113,9 @@ async function execute(
     await tool.afterSuccess?.(res, prepared, ctx);
     let data = tool.shape ? tool.shape(res, prepared) : res.data;
     if (!access.revealSecrets) data = access.redactSecrets(data, tool);
-    return { result: successResult(tool, data), status: res.status, requestId: res.requestId };
+    // Minting credentials is what admin tools are for: the tokens Fly just minted may reach the agent.
+    const minted = tool.access === "admin" ? flyTokensIn(JSON.stringify(data) ?? "") : undefined;
+    return { result: successResult(tool, data), status: res.status, requestId: res.requestId, minted };
   } catch (error) {
     if (error instanceof RefusedCall) return { result: errorResult(error.message), status: error.status };
     if (error instanceof FlyApiError) {
@@ -163,10 +154,36 @@ function denial(reason: string, fix: string): CallToolResult {
   return errorResult(`Denied by policy: ${reason}.\nTo allow it: ${fix}.`);
 }
 
+const NOT_AUDITED = errorResult(
+  "Not done: the audit log could not be written, so nothing was sent to Fly. " +
+    "Ask the operator to check the audit log destination (--audit-log, or stderr).",
+);
+
+// The SDK passes arguments through untouched; the handler validates them, so refusals are audited too.
+const passThroughInput = z.looseObject({});
+
+/** Bounds first (so a hostile value cannot slow or crash the schema check), then the tool's schema. */
+export function validateArgs(
+  tool: Pick<ToolDef, "name">,
+  schema: z.ZodType,
+  raw: unknown,
+): { ok: true; args: ToolArgs } | { ok: false; message: string } {
+  const bounds = inputBoundsProblem(raw);
+  if (bounds) return { ok: false, message: `Invalid arguments for ${tool.name}: ${bounds}` };
+  const parsed = schema.safeParse(raw ?? {});
+  if (parsed.success) return { ok: true, args: parsed.data as ToolArgs };
+  const issues = parsed.error.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.length ? i.path.map(String).join(".") : "arguments"}: ${i.message}`);
+  return { ok: false, message: `Invalid arguments for ${tool.name}: ${issues.join("; ")}` };
+}
+
 /** Builds the MCP server: every catalog entry becomes a tool behind the gate, the audit log and the Fly client. */
 export function createServer(serverOpts: ServerOptions): McpServer {
   const opts = { ...serverOpts, secretsVersions: serverOpts.secretsVersions ?? memorySecretsVersions() };
-  const access = opts.access ?? allowAll;
+  const { access, audit: auditLog } = opts;
+  // Checked at run time too, for callers without types: there is no allow-all or unaudited default.
+  if (!access || !auditLog) throw new TypeError("createServer needs an access object and an audit sink");
   const defaults = opts.defaults ?? {};
   const server = new McpServer(
     { name: opts.name ?? "fly-machines-mcp", version: VERSION },
@@ -178,6 +195,8 @@ export function createServer(serverOpts: ServerOptions): McpServer {
     },
   );
   const registeredTools: ToolDef[] = [];
+  // Tokens this agent asked Fly to mint, let through the scrubber once (see scrubOutgoing).
+  const minted = new Set<string>();
   // Until the scope is known, nothing is listable; calls and listings wait for it.
   let settled = access.ready === undefined;
   void access.ready?.then(() => {
@@ -191,21 +210,45 @@ export function createServer(serverOpts: ServerOptions): McpServer {
     const input = inputWithDefaults(tool, defaults);
     server.registerTool(
       tool.name,
-      { title: tool.title, description: tool.description, inputSchema: input, annotations: annotationsOf(tool) },
+      { title: tool.title, description: tool.description, inputSchema: passThroughInput, annotations: annotationsOf(tool) },
       trackCalls(server, async (rawArgs: ToolArgs, extra: RequestHandlerExtra<ServerRequest, ServerNotification>) => {
         await access.ready;
         const started = performance.now();
-        const args = applyDefaults(tool, rawArgs, defaults);
-        const target = targetOf(tool, args);
-        const audit = (entry: Omit<AuditEntry, "agent" | "tool" | "app" | "resource" | "args">) =>
-          opts.audit?.record(
-            { agent: access.agent, tool: tool.name, ...target, args, durationMs: Math.round(performance.now() - started), ...entry },
+        const callId = randomUUID();
+        const checked = validateArgs(tool, input, rawArgs);
+        const args = checked.ok ? applyDefaults(tool, checked.args, defaults) : rawArgs;
+        const target = checked.ok ? targetOf(tool, args) : {};
+        const audit = (entry: Omit<AuditEntry, "agent" | "tool" | "app" | "resource" | "callId">) =>
+          auditLog.record(
+            { callId, agent: access.agent, tool: tool.name, ...target, durationMs: Math.round(performance.now() - started), ...entry },
             tool,
           );
+        // A refusal stands even when its audit line fails; the failure is logged.
+        const auditRefusal = (entry: Parameters<typeof audit>[0]) => {
+          try {
+            audit({ ...entry, args });
+          } catch (error) {
+            opts.logger.error({ err: error, tool: tool.name }, "audit line of a refused call not written");
+          }
+        };
 
-        const decision = await decideWithState(access, tool, args, { fly: opts.fly, signal: extra.signal });
+        if (!checked.ok) {
+          auditRefusal({ decision: "invalid", reason: checked.message });
+          return errorResult(checked.message);
+        }
+        // A tool whose losses depend on the current state reads it first: that read is audited before it leaves.
+        let decision: Decision;
+        try {
+          decision = await decideWithState(access, tool, args, { fly: opts.fly, signal: extra.signal }, () =>
+            audit({ event: "state_read", decision: "read-state", args }),
+          );
+        } catch (error) {
+          if (!(error instanceof StateReadNotAudited)) throw error;
+          opts.logger.error({ err: error.cause, tool: tool.name }, "audit line not written; the call was refused");
+          return NOT_AUDITED;
+        }
         if (decision.kind === "deny") {
-          audit({ decision: "deny", reason: decision.reason });
+          auditRefusal({ decision: "deny", reason: decision.reason });
           return denial(decision.reason, decision.fix);
         }
         let verdict = "allow";
@@ -219,13 +262,25 @@ export function createServer(serverOpts: ServerOptions): McpServer {
               })
             : { confirmed: false, reason: "this server cannot ask for confirmation" };
           if (!answer.confirmed) {
-            audit({ decision: confirmVerdict(false, extra.requestInfo !== undefined), reason: answer.reason });
+            auditRefusal({ decision: confirmVerdict(false, extra.requestInfo !== undefined), reason: answer.reason });
             return errorResult(`Not done: ${decision.message}\n${answer.reason}`);
           }
           verdict = confirmVerdict(true, extra.requestInfo !== undefined);
         }
+        // Audit before act: nothing reaches Fly unless this line was written.
+        try {
+          audit({ event: "tool_call", decision: verdict, args });
+        } catch (error) {
+          opts.logger.error({ err: error, tool: tool.name }, "audit line not written; the call was refused");
+          return NOT_AUDITED;
+        }
         const outcome = await execute(tool, args, opts, access, extra);
-        audit({ decision: verdict, status: outcome.status, requestId: outcome.requestId });
+        for (const token of outcome.minted ?? []) minted.add(token);
+        try {
+          audit({ event: "tool_result", decision: verdict, status: outcome.status, requestId: outcome.requestId });
+        } catch (error) {
+          opts.logger.error({ err: error, tool: tool.name, callId }, "audit outcome line not written");
+        }
         return outcome.result;
       }),
     );
@@ -236,7 +291,13 @@ export function createServer(serverOpts: ServerOptions): McpServer {
   const metaTools = opts.dynamicCatalog
     ? registerToolsetTools(
         server,
-        { catalog: opts.dynamicCatalog, addTool, isRegistered: (name) => registered.has(name), ready: access.ready },
+        {
+          catalog: opts.dynamicCatalog,
+          addTool,
+          isRegistered: (name) => registered.has(name),
+          ready: access.ready,
+          audit: (entry) => auditLog.record({ callId: randomUUID(), agent: access.agent, ...entry }),
+        },
         (tool) => access.isListed(tool),
       )
     : [];
@@ -247,5 +308,8 @@ export function createServer(serverOpts: ServerOptions): McpServer {
     const listed = registeredTools.filter((tool) => access.isListed(tool));
     return { tools: [...metaTools, ...listed.map((tool) => describeTool(tool, defaults))] };
   });
+  // Every message to the client passes the outbound scrubber, whatever the transport.
+  const connect = server.connect.bind(server);
+  server.connect = (transport) => connect(scrubOutgoing(transport, minted));
   return server;
 }

@@ -31,12 +31,14 @@ export function createAccessControl(opts: {
   scope: TokenScope;
   scopeApp?: string;
   policy: AgentPolicy;
+  /** The app this server runs in; see GateInput.ownApp. */
+  ownApp?: string;
 }): PolicyAccess {
-  const { scope, scopeApp, policy } = opts;
+  const { scope, scopeApp, policy, ownApp } = opts;
   return {
     agent: policy.name,
     isListed: (tool) => isListed({ scope, scopeApp, policy, tool }),
-    decide: (tool, args, lost) => decide({ scope, scopeApp, policy, tool, args, lost }),
+    decide: (tool, args, lost) => decide({ scope, scopeApp, policy, tool, args, lost, ownApp }),
     destructive: policy.destructive,
     confirm: (server, message, options) => askConfirmation(server, message, options),
     revealSecrets: policy.reveal_secrets === true,

@@ -3,6 +3,7 @@ import { createRequire } from "node:module";
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import type { AccessClass } from "../tools/types.js";
+import { PUBLIC_KEY_HASHES } from "./public-keys.js";
 
 // The YAML parser is loaded on first use: only --policy needs it, and start-up time counts.
 const parseYaml = (text: string): unknown =>
@@ -32,6 +33,8 @@ export interface PolicyFile {
   /** Path it was loaded from, for messages. */
   path: string;
   agents: Record<string, AgentPolicy>;
+  /** Settings that are valid but likely not what the operator means, one line each. */
+  warnings?: string[];
 }
 
 export interface PolicyIssue {
@@ -57,9 +60,11 @@ function formatIssues(file: string, issues: readonly PolicyIssue[]): string {
   return `policy file ${file} has ${issues.length} problems:\n${issues.map((i) => `  - ${line(i)}`).join("\n")}`;
 }
 
-const KEY_HASH_HELP =
-  "must be the SHA-256 of the agent key as 64 lowercase hex characters " +
-  '(e.g. `printf %s "$KEY" | sha256sum`), never the key itself';
+const MAKE_KEY =
+  "make a key with KEY=$(openssl rand -base64 32 | tr -d '=+/') and its hash with " +
+  'printf %s "$KEY" | fly-machines-mcp hash-key';
+
+const KEY_HASH_HELP = `must be the SHA-256 of the agent key as 64 lowercase hex characters, never the key itself: ${MAKE_KEY}`;
 
 const APPS_HELP = 'must be "*" (every app) or a non-empty list of app names, e.g. [my-app]';
 
@@ -132,7 +137,12 @@ function valueAt(root: unknown, path: Path): unknown {
 }
 
 function shown(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = "a value that refers to itself";
+  }
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
@@ -239,6 +249,13 @@ function duplicateKeyIssues(agents: Record<string, AgentPolicy>): PolicyIssue[] 
   const issues: PolicyIssue[] = [];
   for (const [name, policy] of Object.entries(agents)) {
     if (!policy.key_sha256) continue;
+    if (PUBLIC_KEY_HASHES.has(policy.key_sha256)) {
+      issues.push({
+        at: formatPath(["agents", name, "key_sha256"]),
+        message: `is the hash of a key published in this project's repository, so anyone could use it; ${MAKE_KEY}`,
+      });
+      continue;
+    }
     const other = seen.get(policy.key_sha256);
     if (other !== undefined) {
       issues.push({
@@ -248,6 +265,22 @@ function duplicateKeyIssues(agents: Record<string, AgentPolicy>): PolicyIssue[] 
     } else seen.set(policy.key_sha256, name);
   }
   return issues;
+}
+
+/** Where a value contains itself (a recursive YAML alias), or undefined. */
+function selfReference(root: unknown): Path | undefined {
+  const visit = (value: unknown, path: PropertyKey[], ancestors: Set<object>): Path | undefined => {
+    if (value === null || typeof value !== "object") return undefined;
+    if (ancestors.has(value)) return path;
+    ancestors.add(value);
+    for (const [key, child] of Object.entries(value)) {
+      const found = visit(child, [...path, Array.isArray(value) ? Number(key) : key], ancestors);
+      if (found) return found;
+    }
+    ancestors.delete(value);
+    return undefined;
+  };
+  return visit(root, [], new Set());
 }
 
 /** Parses policy text (YAML, or JSON which is YAML too). `file` names the source in errors. */
@@ -263,6 +296,12 @@ export function parsePolicy(
     const detail = error instanceof Error ? error.message.split("\n")[0] : String(error);
     throw new PolicyFileError(file, [
       { at: "", message: `is not valid YAML or JSON: ${detail}; fix the syntax at that line` },
+    ]);
+  }
+  const cycle = selfReference(raw);
+  if (cycle) {
+    throw new PolicyFileError(file, [
+      { at: formatPath(cycle), message: "refers to itself through a YAML alias (*name inside &name); write the values out" },
     ]);
   }
   if (raw === null || raw === undefined) {
@@ -283,6 +322,13 @@ export function parsePolicy(
   const agents: Record<string, AgentPolicy> = {};
   for (const [name, agent] of Object.entries(parsed.data.agents)) agents[name] = withDefaults(name, agent);
   const policyFile: PolicyFile = { path: file, agents };
+  const execNoReveal = Object.values(agents).filter((a) => a.access.includes("exec") && a.reveal_secrets !== true);
+  if (execNoReveal.length > 0) {
+    const names = execNoReveal.map((a) => a.name).join(", ");
+    policyFile.warnings = [
+      `policy file ${file}: agents ${names} have exec but not reveal_secrets: exec can read secret values (printenv), so reveal_secrets: false does not hide them from these agents`,
+    ];
+  }
   const issues = [
     ...duplicateKeyIssues(agents),
     ...(options.knownTools ? unknownToolIssues(policyFile, options.knownTools) : []),

@@ -1,20 +1,28 @@
-import { closeSync, mkdirSync, openSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
-import { type DestinationStream, type Logger, pino } from "pino";
 import type { ToolArgs, ToolDef } from "../tools/types.js";
+import { checkWritableFile } from "./audit-path.js";
+import { scrubText } from "./scrub.js";
 import { REDACTED } from "./secrets.js";
 
 export type AuditDecision =
   | "allow"
   | "deny"
+  | "invalid"
   | "confirm-accepted"
   | "confirm-declined"
   | "confirm-accepted-by-client"
   | "confirm-declined-by-client"
   | "confirm-unavailable"
+  | "audit-failed"
+  | "read-state"
   | "error";
 
 export interface AuditEntry {
+  /** `tool_call` before anything is sent (and for refusals); `tool_result` once the outcome is known. */
+  event?: "tool_call" | "tool_result" | "state_read";
+  /** Joins the two lines of one allowed call. */
+  callId?: string;
   agent: string;
   tool: string;
   app?: string;
@@ -31,7 +39,10 @@ export interface AuditEntry {
 }
 
 export interface AuditLog {
-  /** Writes one line; `tool` adds its `sensitive` fields to the redaction. */
+  /**
+   * Writes one line before returning; throws {@link AuditWriteError} when it could not be written,
+   * so the caller can refuse to act. `tool` adds its `sensitive` fields to the redaction.
+   */
   record(entry: AuditEntry, tool?: Pick<ToolDef, "sensitive">): void;
   /** Flushes every pending line and closes the file. */
   close(): Promise<void>;
@@ -45,6 +56,14 @@ export interface AuditLogOptions {
   /** Write errors (disk full); the default reports once on stderr. */
   onError?: (error: Error) => void;
 }
+
+/** The audit line could not be written; the call it describes must not go ahead. */
+export class AuditWriteError extends Error {
+  override readonly name = "AuditWriteError";
+}
+
+/** Bounds of an audit line: deeper values and longer strings are cut, so writing never throws. */
+export const AUDIT_LIMITS = { depth: 12, string: 2048, entries: 200 } as const;
 
 /** Fields whose whole value is hidden, wherever they appear in the arguments. */
 const SECRET_FIELDS = new Set([
@@ -60,35 +79,24 @@ const SECRET_FIELDS = new Set([
 /** Maps whose keys are kept (they are names) and whose values are hidden. */
 const SECRET_MAPS = new Set(["values", "env"]);
 
-/** Fly macaroon tokens (`fm1r_`, `fm1a_`, `fm2_`, comma-joined) and Authorization header values. */
-const TOKEN_PATTERNS: readonly RegExp[] = [
-  /\bFlyV1\s+\S+/gi,
-  /\bBearer\s+[A-Za-z0-9._~+/=-]{16,}/g,
-  /\bfm\d[a-z]*_[A-Za-z0-9_+/=.,-]{8,}/g,
-];
-
-// Short strings would match too much ordinary text.
-const MIN_SECRET_LENGTH = 8;
-
 /** Replaces Fly tokens and the given exact secrets inside one string. */
-export function scrubString(text: string, extraSecrets: readonly string[] = []): string {
-  let out = text;
-  for (const secret of extraSecrets) {
-    for (const variant of new Set([secret, secret.trim()])) {
-      if (variant.length >= MIN_SECRET_LENGTH) out = out.split(variant).join(REDACTED);
-    }
-  }
-  for (const pattern of TOKEN_PATTERNS) out = out.replace(pattern, REDACTED);
-  return out;
-}
+export const scrubString = scrubText;
 
 const fieldName = (entry: string): string => entry.split(".").pop()!.replace(/\[\]$/, "").toLowerCase();
+
+// Scrubbed before it is cut, so a cut never leaves the head of a token behind.
+function boundedString(text: string, secrets: readonly string[]): string {
+  const clean = scrubText(text, secrets);
+  if (clean.length <= AUDIT_LIMITS.string) return clean;
+  return `${clean.slice(0, AUDIT_LIMITS.string)}...[${clean.length - AUDIT_LIMITS.string} more chars]`;
+}
 
 /**
  * Copy of tool arguments safe to log: values of secret fields (the tool's `sensitive` list plus
  * `value`, `stdin`, `raw_value` (also inside `files[]`), `private_key`, `fullchain`, `plaintext`,
  * `password`) become "[redacted]" at any depth, `values` and `env` maps keep only their keys, and
- * any string that looks like a Fly token or equals one of `extraSecrets` is replaced.
+ * any string that looks like a Fly token or equals one of `extraSecrets` is replaced. Nesting past
+ * {@link AUDIT_LIMITS}.depth, long strings and long lists are cut, so this never overflows.
  */
 export function redactArgs(
   tool: Pick<ToolDef, "sensitive"> | undefined,
@@ -96,107 +104,146 @@ export function redactArgs(
   extraSecrets: readonly string[] = [],
 ): ToolArgs {
   const sensitive = new Set([...SECRET_FIELDS, ...(tool?.sensitive ?? []).map(fieldName)]);
-  const walk = (v: unknown): unknown => {
-    if (typeof v === "string") return scrubString(v, extraSecrets);
-    if (Array.isArray(v)) return v.map(walk);
-    if (v === null || typeof v !== "object") return v;
-    const out: Record<string, unknown> = {};
-    for (const [key, val] of Object.entries(v as Record<string, unknown>)) {
-      const lower = key.toLowerCase();
-      if (val === undefined || val === null) out[key] = val;
-      else if (SECRET_MAPS.has(lower) && typeof val === "object" && !Array.isArray(val)) {
-        out[key] = Object.fromEntries(Object.keys(val).map((k) => [k, REDACTED]));
-      } else if (sensitive.has(lower) || SECRET_MAPS.has(lower)) out[key] = REDACTED;
-      else out[key] = walk(val);
+  const walk = (v: unknown, depth: number): unknown => {
+    if (typeof v === "string") return boundedString(v, extraSecrets);
+    if (v === null || typeof v !== "object") return typeof v === "bigint" ? String(v) : v;
+    if (depth >= AUDIT_LIMITS.depth) return "[too deep]";
+    if (Array.isArray(v)) {
+      const kept = v.slice(0, AUDIT_LIMITS.entries).map((item) => walk(item, depth + 1));
+      if (v.length > AUDIT_LIMITS.entries) kept.push(`[${v.length - AUDIT_LIMITS.entries} more items]`);
+      return kept;
     }
+    const out: Record<string, unknown> = {};
+    const entries = Object.entries(v as Record<string, unknown>);
+    for (const [key, val] of entries.slice(0, AUDIT_LIMITS.entries)) {
+      const lower = key.toLowerCase();
+      const safeKey = boundedString(key, extraSecrets);
+      if (val === undefined || val === null) out[safeKey] = val;
+      else if (SECRET_MAPS.has(lower) && typeof val === "object" && !Array.isArray(val)) {
+        out[safeKey] = Object.fromEntries(
+          Object.keys(val)
+            .slice(0, AUDIT_LIMITS.entries)
+            .map((k) => [boundedString(k, extraSecrets), REDACTED]),
+        );
+      } else if (sensitive.has(lower) || SECRET_MAPS.has(lower)) out[safeKey] = REDACTED;
+      else out[safeKey] = walk(val, depth + 1);
+    }
+    if (entries.length > AUDIT_LIMITS.entries) out["[more]"] = `${entries.length - AUDIT_LIMITS.entries} more fields`;
     return out;
   };
-  return walk(args) as ToolArgs;
+  return walk(args, 0) as ToolArgs;
 }
 
-function scrubEntry(
+/** One audit line as JSON text; never throws, whatever the entry holds. */
+export function auditLine(
   entry: AuditEntry,
   tool: Pick<ToolDef, "sensitive"> | undefined,
-  secrets: readonly string[],
-) {
-  const out: Record<string, unknown> = {};
+  secrets: readonly string[] = [],
+  now: () => Date = () => new Date(),
+): string {
+  const out: Record<string, unknown> = { level: "info", time: now().toISOString(), event: entry.event ?? "tool_call" };
   for (const [key, val] of Object.entries(entry)) {
-    if (val === undefined) continue;
+    if (val === undefined || key === "event") continue;
     if (key === "args") out.args = redactArgs(tool, val as ToolArgs, secrets);
-    else out[key] = typeof val === "string" ? scrubString(val, secrets) : val;
+    else out[key] = typeof val === "string" ? boundedString(val, secrets) : val;
   }
-  return out;
+  // Scrubbed again as a whole: a token could only show up here through a value above.
+  return `${scrubText(JSON.stringify(out), secrets)}\n`;
 }
 
-interface Closable {
-  end(): void;
-  once(event: "close" | "error", listener: (...args: unknown[]) => void): unknown;
-  on(event: "error", listener: (error: Error) => void): unknown;
-  destroyed?: boolean;
+/** Writes a whole buffer to a descriptor, waiting briefly when a pipe is full. */
+function writeAllSync(fd: number, text: string): void {
+  let buffer = Buffer.from(text, "utf8");
+  let busy = 0;
+  while (buffer.length > 0) {
+    try {
+      buffer = buffer.subarray(writeSync(fd, buffer));
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if ((code !== "EAGAIN" && code !== "EBUSY") || ++busy > 1000) throw error;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+    }
+  }
 }
 
-/** Audit log over pino: one JSON line per event, to a file, a stream, or stderr. */
+interface Sink {
+  write(line: string): void;
+  close(): Promise<void>;
+}
+
+function fileSink(fd: number, owned: boolean): Sink {
+  let open = true;
+  return {
+    write: (line) => writeAllSync(fd, line),
+    close: async () => {
+      if (owned && open) closeSync(fd);
+      open = false;
+    },
+  };
+}
+
+function streamSink(stream: NodeJS.WritableStream): Sink {
+  let failure: Error | undefined;
+  stream.on("error", (error: Error) => {
+    failure = error;
+  });
+  return {
+    write(line) {
+      const w = stream as NodeJS.WritableStream & { destroyed?: boolean; writableEnded?: boolean };
+      if (failure) throw failure;
+      if (w.destroyed || w.writableEnded) throw new Error("the audit stream is closed");
+      stream.write(line);
+    },
+    close: async () => {},
+  };
+}
+
+/** Opens the audit destination; a bad path fails here, at start, not on the first call. */
+function openSink(destination: AuditLogOptions["destination"]): Sink {
+  if (destination === undefined) return fileSink(2, false);
+  if (typeof destination !== "string") return streamSink(destination);
+  checkWritableFile(destination, "--audit-log");
+  try {
+    mkdirSync(dirname(destination), { recursive: true });
+    return fileSink(openSync(destination, "a"), true);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? "error";
+    throw new Error(`--audit-log ${destination}: cannot be opened for writing (${code}); give a writable file path`);
+  }
+}
+
+/**
+ * Audit log: one JSON line per event, written synchronously to a file, a stream, or stderr, so a
+ * line is on its way before the call it records goes ahead, and a failed write is known at once.
+ */
 export function createAuditLog(options: AuditLogOptions = {}): AuditLog {
-  const secrets = (options.secrets ?? []).filter((s) => s.trim().length >= MIN_SECRET_LENGTH);
+  const secrets = (options.secrets ?? []).filter((s) => s.trim().length >= 8);
   let reported = false;
   const onError =
     options.onError ??
     ((error: Error) => {
       if (reported) return;
       reported = true;
-      process.stderr.write(`audit log: write failed: ${error.message}\n`);
+      process.stderr.write(`audit log: write failed: ${scrubText(error.message, secrets)}\n`);
     });
-
-  let stream: DestinationStream;
-  let owned: Closable | undefined;
-  if (typeof options.destination === "string") {
-    // Opened here so a bad path fails at startup, not on the first event.
-    mkdirSync(dirname(options.destination), { recursive: true });
-    const fd = openSync(options.destination, "a");
-    try {
-      const dest = pino.destination({ dest: fd, sync: false });
-      owned = dest as unknown as Closable;
-      stream = dest;
-    } catch (error) {
-      closeSync(fd);
-      throw error;
-    }
-  } else if (options.destination) {
-    stream = options.destination as unknown as DestinationStream;
-  } else {
-    const dest = pino.destination({ dest: 2, sync: false });
-    owned = dest as unknown as Closable;
-    stream = dest;
-  }
-  owned?.on("error", onError);
-
-  const logger: Logger = pino(
-    {
-      base: null,
-      timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: { level: (label) => ({ level: label }) },
-    },
-    stream,
-  );
+  const sink = openSink(options.destination);
 
   let closed = false;
   let closing: Promise<void> | undefined;
   return {
     record(entry, tool) {
-      if (closed) return;
-      logger.info({ event: "tool_call", ...scrubEntry(entry, tool, secrets) });
+      if (closed) throw new AuditWriteError("the audit log is closed");
+      try {
+        sink.write(auditLine(entry, tool, secrets));
+      } catch (error) {
+        const failure = error instanceof Error ? error : new Error(String(error));
+        onError(failure);
+        throw new AuditWriteError(`the audit log could not be written: ${scrubText(failure.message, secrets)}`);
+      }
     },
     close() {
       closed = true;
-      if (closing) return closing;
-      const dest = owned;
-      closing = new Promise<void>((resolve) => {
-        if (!dest || dest.destroyed) return resolve();
-        dest.once("close", () => resolve());
-        dest.once("error", () => resolve());
-        // end() waits for the pending async write, writes what is buffered, then closes the fd.
-        dest.end();
-      });
+      closing ??= sink.close();
       return closing;
     },
   };

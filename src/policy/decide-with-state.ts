@@ -2,6 +2,13 @@ import type { ToolArgs, ToolContext, ToolDef } from "../tools/types.js";
 import type { DestructiveMode } from "./agent-policy.js";
 import type { Decision } from "./gate.js";
 
+/** The audit line announcing a state read could not be written; nothing was sent. */
+export class StateReadNotAudited extends Error {
+  constructor(cause: unknown) {
+    super("the audit line of a state read could not be written", { cause });
+  }
+}
+
 /** The part of an agent's gate this needs: the pure decision, and how it treats destructive calls. */
 export interface StatefulGate {
   decide(tool: ToolDef, args: ToolArgs, lost?: readonly string[]): Decision;
@@ -20,9 +27,16 @@ export async function decideWithState(
   tool: ToolDef,
   args: ToolArgs,
   ctx: ToolContext,
+  beforeRead: () => void,
 ): Promise<Decision> {
   const first = gate.decide(tool, args);
   if (first.kind === "deny" || !tool.losses || gate.destructive === "allow") return first;
+  // Audit before act: the state read is a request to Fly too. If its line cannot be written, nothing is read.
+  try {
+    beforeRead();
+  } catch (error) {
+    throw new StateReadNotAudited(error);
+  }
   let lost: readonly string[];
   try {
     lost = await tool.losses(args, ctx);

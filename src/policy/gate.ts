@@ -26,6 +26,8 @@ export interface GateInput {
   args: ToolArgs;
   /** What the call would lose, as the tool's `losses` hook named it; anything here makes it destructive. */
   lost?: readonly string[];
+  /** The app this server itself runs in (its secrets hold the Fly token): refused unless `apps` names it. */
+  ownApp?: string;
 }
 
 const ALLOW: Decision = { kind: "allow" };
@@ -195,13 +197,22 @@ function destructiveDecision(
   }
 }
 
+function ownAppDenial(policy: AgentPolicy, tool: PolicyTool, args: ToolArgs, ownApp?: string): Decision | undefined {
+  if (!ownApp || targetApp(tool, args) !== ownApp) return undefined;
+  if (Array.isArray(policy.apps) && policy.apps.includes(ownApp)) return undefined;
+  return deny(
+    `${ownApp} is the app this server runs in (its secrets hold the Fly token); it is out of reach unless named explicitly`,
+    fixFor(policy, `--apps ${ownApp}`, `list "${ownApp}" in ${agentRef(policy)}.apps ("*" does not include it)`),
+  );
+}
+
 /**
- * The gate. Pure: same input, same decision. Order: tool lists, token scope, agent access class,
- * app pinning, secret reveal, destructive handling.
+ * The gate. Pure: same input, same decision. Order: tool lists, the server's own app, token scope,
+ * agent access class, app pinning, secret reveal, destructive handling.
  */
 export function decide(input: GateInput): Decision {
   const { scope, scopeApp, policy, tool, args, lost = [] } = input;
-  const listed = listDenial(policy, tool.name);
+  const listed = listDenial(policy, tool.name) ?? ownAppDenial(policy, tool, args, input.ownApp);
   if (listed) return listed;
   const capped = scopeCapDenial(scope, scopeApp, tool) ?? scopeAppDenial(scope, scopeApp, tool, args);
   if (capped) return deny(capped.reason, capped.fix);

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { scrubText } from "../policy/scrub.js";
 
 /** JSON-RPC error codes used by the HTTP layer (the SDK uses the same ones for its own errors). */
 export const RPC = {
@@ -19,7 +20,7 @@ export function sendJson(
     res.end();
     return;
   }
-  const text = JSON.stringify(body);
+  const text = scrubText(JSON.stringify(body));
   res.writeHead(status, {
     "Content-Type": "application/json",
     "Content-Length": Buffer.byteLength(text),

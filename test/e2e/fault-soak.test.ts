@@ -6,7 +6,7 @@ import { createSandbox } from "../../src/sandbox/index.js";
 import { createServer } from "../../src/server.js";
 import { coreTools } from "../../src/tools/index.js";
 import { USER_AGENT } from "../../src/version.js";
-import { connect, textOf } from "../support/harness.js";
+import { connect, fullAccess, memoryAudit, textOf } from "../support/harness.js";
 
 const CALLS = 3000;
 const FAULT_SHARE = 0.2;
@@ -31,7 +31,7 @@ describe("fault soak", () => {
       rateLimits: false,
       retry: { baseDelayMs: 1, maxDelayMs: 4 },
     });
-    const client = await connect(createServer({ tools: coreTools, fly, logger: silentLogger() }));
+    const client = await connect(createServer({ tools: coreTools, fly, access: fullAccess(), audit: memoryAudit(), logger: silentLogger() }));
     const machineId = [...sandbox.store.app("demo-app")!.machines.values()].find((m) => m.state === "started")!.id;
 
     const calls: Array<[string, Record<string, unknown>]> = [

@@ -7,7 +7,7 @@ import { createServer } from "../../src/server.js";
 import { allTools } from "../../src/tools/index.js";
 import { USER_AGENT } from "../../src/version.js";
 import { settleWithFakeTimers } from "../support/fake-time.js";
-import { call, connect, textOf } from "../support/harness.js";
+import { call, connect, fullAccess, memoryAudit, textOf } from "../support/harness.js";
 
 // The sandbox behaves as live Fly does where the spec is silent; the tools must cope as users will see.
 const LAG_MS = 5_000;
@@ -24,7 +24,7 @@ function flyFor(sb: Sandbox, token = "sandbox") {
 
 async function setup() {
   const sb = createSandbox({ transitionMs: 0, rateLimits: false, consistencyMs: LAG_MS });
-  const client = await connect(createServer({ tools: allTools, fly: flyFor(sb), logger: silentLogger() }));
+  const client = await connect(createServer({ tools: allTools, fly: flyFor(sb), logger: silentLogger(), access: fullAccess(), audit: memoryAudit() }));
   const ok = async (name: string, args: Record<string, unknown>) => {
     const result = await call(client, name, args);
     expect(result.isError, `${name}: ${textOf(result)}`).toBeFalsy();

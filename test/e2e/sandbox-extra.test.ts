@@ -9,7 +9,7 @@ import { allTools, coreTools } from "../../src/tools/index.js";
 import { USER_AGENT } from "../../src/version.js";
 import type { Json } from "../sandbox/helpers.js";
 import { CERT_PEM, KEY_PEM } from "../support/custom-certificate.js";
-import { connect, textOf } from "../support/harness.js";
+import { connect, fullAccess, memoryAudit, textOf } from "../support/harness.js";
 
 const CORE = new Set(coreTools.map((t) => t.name));
 const EXTRA = allTools.map((t) => t.name).filter((name) => !CORE.has(name));
@@ -23,7 +23,7 @@ async function sandboxClient() {
     userAgent: USER_AGENT,
     rateLimits: false,
   });
-  return { sb, client: await connect(createServer({ tools: allTools, fly, logger: silentLogger() })) };
+  return { sb, client: await connect(createServer({ tools: allTools, fly, access: fullAccess(), audit: memoryAudit(), logger: silentLogger() })) };
 }
 
 /** Calls tools; `used` collects the non-core ones exercised. */

@@ -7,12 +7,12 @@ import { createSandbox, type SandboxOptions } from "../../src/sandbox/index.js";
 import { createServer } from "../../src/server.js";
 import { coreTools } from "../../src/tools/index.js";
 import { USER_AGENT } from "../../src/version.js";
-import { connect, textOf } from "../support/harness.js";
+import { connect, fullAccess, memoryAudit, textOf } from "../support/harness.js";
 
 async function sandboxClient(sandbox: SandboxOptions = {}, client: Parameters<typeof createFlyClient>[0] extends infer O ? Partial<O> : never = {}) {
   const sb = createSandbox({ transitionMs: 0, rateLimits: false, ...sandbox });
   const fly = createFlyClient({ baseUrl: "http://sandbox.local", token: "sandbox", fetch: sb.fetch, userAgent: USER_AGENT, rateLimits: false, ...client });
-  return { sb, client: await connect(createServer({ tools: coreTools, fly, logger: silentLogger() })) };
+  return { sb, client: await connect(createServer({ tools: coreTools, fly, access: fullAccess(), audit: memoryAudit(), logger: silentLogger() })) };
 }
 
 /** Calls a tool and records that it was exercised. */

@@ -1,30 +1,11 @@
 import { spawnSync } from "node:child_process";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSandboxServer } from "../../src/sandbox/index.js";
 import { VERSION } from "../../src/version.js";
+import { CLI, cliEnv, spawnClient } from "../support/cli.js";
 import { textOf } from "../support/harness.js";
 
-const CLI = "dist/cli.js";
-const cleanEnv = (extra: Record<string, string> = {}) => {
-  const env: Record<string, string> = { PATH: process.env.PATH ?? "", LOG_LEVEL: "warn", ...extra };
-  return env;
-};
-
-async function spawnClient(args: string[], env: Record<string, string> = {}) {
-  const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, ...args], env: cleanEnv(env), stderr: "pipe" });
-  let stderr = "";
-  transport.stderr?.on("data", (c: Buffer) => {
-    stderr += c.toString();
-  });
-  const client = new Client({ name: "e2e", version: "1.0.0" });
-  await client.connect(transport);
-  const call = async (name: string, args: Record<string, unknown>) =>
-    (await client.callTool({ name, arguments: args })) as CallToolResult;
-  return { client, call, stderr: () => stderr };
-}
+const cleanEnv = cliEnv;
 
 describe("the built CLI over stdio, in sandbox mode", () => {
   it("lists the tools, runs calls, and says it is a sandbox on stderr only", async () => {

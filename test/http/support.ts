@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from "node:crypto";
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { request as httpRequest } from "node:http";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
@@ -8,6 +8,7 @@ import { createFlyClient } from "../../src/fly/client.js";
 import { silentLogger } from "../../src/log.js";
 import { type AccessControl, createServer } from "../../src/server.js";
 import { coreTools } from "../../src/tools/index.js";
+import { memoryAudit } from "../support/harness.js";
 import {
   type AgentDirectory,
   type AgentIdentity,
@@ -19,7 +20,8 @@ import { USER_AGENT } from "../../src/version.js";
 
 /** Recognisable, so a leak shows up in any captured text. */
 export const FLY_TOKEN = "fm2_SECRET_TOKEN_VALUE";
-export const KEYS = { reader: "reader-key-7f3a9c0d2e", ops: "ops-key-b81e44f0a6" } as const;
+// Made at run time: a key written out in the repository would be public.
+export const KEYS = { reader: randomBytes(18).toString("base64url"), ops: randomBytes(18).toString("base64url") } as const;
 
 export const readerAccess: AccessControl = {
   agent: "reader",
@@ -99,7 +101,7 @@ export function serverFactory(fly: FakeFly): (access: AccessControl) => McpServe
     fetch: fly.fetch,
     userAgent: USER_AGENT,
   });
-  return (access) => createServer({ tools: coreTools, fly: client, access, logger: silentLogger() });
+  return (access) => createServer({ tools: coreTools, fly: client, access, audit: memoryAudit(), logger: silentLogger() });
 }
 
 export interface RawResponse {

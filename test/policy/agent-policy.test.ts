@@ -1,4 +1,5 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -31,8 +32,10 @@ async function errorOf(path: string, knownTools?: string[]): Promise<PolicyFileE
   throw new Error("expected a PolicyFileError");
 }
 
-const CI_KEY = "ci-secret-key-123";
-const OPS_KEY = "ops-secret-key-456";
+// Made at run time: a key written out here would be public.
+const newKey = () => randomBytes(24).toString("base64url");
+const CI_KEY = newKey();
+const OPS_KEY = newKey();
 
 describe("hashKey", () => {
   it("is hex SHA-256 of the UTF-8 key", () => {
@@ -190,7 +193,7 @@ describe("loadPolicyFile", () => {
   });
 
   it("two agents with the same key hash", async () => {
-    const h = hashKey("k");
+    const h = hashKey(newKey());
     const path = write("dup.yaml", `agents:\n  a: { key_sha256: ${h} }\n  b: { key_sha256: ${h} }\n`);
     expect((await errorOf(path)).message).toMatch(/agents\.b\.key_sha256: same key hash as agents\.a/);
   });
@@ -198,6 +201,55 @@ describe("loadPolicyFile", () => {
   it("quotes agent names that are not plain words in paths", () => {
     expect(() => parsePolicy('agents:\n  "my agent": { access: [nope] }\n', "p.yaml")).toThrow(
       'policy file p.yaml: agents["my agent"].access[0]: got "nope"; must be one of read, write, exec, admin',
+    );
+  });
+});
+
+describe("keys anyone can read are refused", () => {
+  it("the shipped example policy has no usable hash, and the error says how to make one", async () => {
+    const err = await errorOf("deploy/policy.example.yaml");
+    expect(err.message).toContain("agents.ci-deployer.key_sha256");
+    expect(err.message).toContain("fly-machines-mcp hash-key");
+  });
+
+  it("a hash of a key published in this repository is refused by name", async () => {
+    // The placeholder key the example policy once shipped with, its hash taken by sha256sum.
+    const published = "078f5c04465269ffdd6091df6483e6735451263550b8a8ed07f887813579047a";
+    const path = write("public.yaml", `agents:\n  ci: { key_sha256: "${published}" }\n`);
+    const err = await errorOf(path);
+    expect(err.message).toMatch(/agents\.ci\.key_sha256: is the hash of a key published in this project's repository/);
+    expect(err.message).toContain("fly-machines-mcp hash-key");
+  });
+
+  it("no key written in the example, tests or benchmarks of this repository is accepted", () => {
+    // Keys found written out literally in the tree (older versions of tests and the example).
+    for (const key of ["CHANGE-ME-ci-deployer-key", "CHANGE-ME-oncall-key", "CHANGE-ME-dashboard-key"]) {
+      expect(() => parsePolicy(`agents:\n  a: { key_sha256: ${hashKey(key)} }\n`, "p.yaml")).toThrow(/published/);
+    }
+  });
+});
+
+describe("exec without reveal_secrets", () => {
+  it("warns in one line naming the agents, since exec can read secrets", () => {
+    const file = parsePolicy(
+      "agents:\n  oncall: { access: [read, exec] }\n  trusted: { access: [exec], reveal_secrets: true }\n  reader: {}\n",
+      "p.yaml",
+    );
+    expect(file.warnings).toHaveLength(1);
+    expect(file.warnings![0]).toMatch(/agents oncall have exec but not reveal_secrets: exec can read secret values/);
+    expect(file.warnings![0]).not.toContain("trusted");
+    expect(file.warnings![0]).not.toContain("\n");
+  });
+
+  it("the example no longer says the exec agent's secret values stay hidden", () => {
+    expect(readFileSync("deploy/policy.example.yaml", "utf8")).not.toMatch(/secret values stay hidden/);
+  });
+});
+
+describe("a YAML alias that refers to itself", () => {
+  it("is refused naming where it is, not with a JSON error", () => {
+    expect(() => parsePolicy("agents:\n  a: &x\n    access: [*x]\n", "p.yaml")).toThrow(
+      "policy file p.yaml: agents.a.access[0]: refers to itself through a YAML alias",
     );
   });
 });

@@ -3,7 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
+import { execFileSync } from "node:child_process";
 import { createAuditLog, redactArgs, redactSecretValues, scrubString } from "../../src/policy/index.js";
+import { AuditWriteError, auditLine } from "../../src/policy/audit.js";
 
 // Shaped like a real macaroon token, but assembled here so no token-shaped literal sits in the tree.
 const FLY_TOKEN = ["FlyV1", "fm2_lJPECAAAAAAAAaBsxBDr4hM3Ax+KLpFpxU2f3y9dwrVodHRwczovL2FwaS5mbHkuaW8vdjGWAJLOAA,fm2_lJPEtt3kX"]
@@ -146,7 +148,8 @@ describe("createAuditLog", () => {
       log.record({ agent: "ci", tool: "apps_list", decision: "allow", args: { n: i } });
     await log.close();
     await log.close();
-    log.record({ agent: "ci", tool: "late", decision: "allow" });
+    // Closed means no more lines, and the caller learns it: it must not act unaudited.
+    expect(() => log.record({ agent: "ci", tool: "late", decision: "allow" })).toThrow(AuditWriteError);
 
     const text = readFileSync(path, "utf8");
     for (const secret of [SECRET_VALUE, CUSTOM_TOKEN, RAW_TOKEN, "fm2_", "FlyV1", "hunter2"]) {
@@ -186,5 +189,58 @@ describe("createAuditLog", () => {
   it("fails at creation when the file cannot be opened", () => {
     const file = join(mkdtempSync(join(tmpdir(), "audit-")), "x");
     expect(() => createAuditLog({ destination: join(file, "\0bad") })).toThrow();
+  });
+});
+
+describe("an audit line is always written, whatever the arguments hold", () => {
+  const nested = (depth: number): unknown => {
+    let value: unknown = [];
+    for (let i = 0; i < depth; i++) value = [value];
+    return value;
+  };
+
+  it("arrays nested 10,000 deep are cut, not a stack overflow", () => {
+    const line = auditLine(
+      { agent: "ci", tool: "machines_create", decision: "allow", args: { app_name: "a", config: { x: nested(10_000) } } },
+      undefined,
+    );
+    const parsed = JSON.parse(line) as { args: { config: { x: unknown } } };
+    expect(JSON.stringify(parsed.args.config.x)).toContain("[too deep]");
+  });
+
+  it("long strings and long lists are cut after the token is removed", () => {
+    const long = `${"a".repeat(5000)} ${RAW_TOKEN}`;
+    const line = auditLine(
+      { agent: "ci", tool: "t", decision: "allow", args: { s: long, list: Array.from({ length: 5000 }, (_, i) => i) } },
+      undefined,
+    );
+    expect(line.length).toBeLessThan(8000);
+    expect(line).toContain("more chars]");
+    expect(line).toContain("4800 more items");
+    expect(line).not.toContain("fm1r_");
+  });
+
+  it("a stream that failed makes the next record throw, so the call is not made", async () => {
+    const stream = new PassThrough();
+    const log = createAuditLog({ destination: stream, onError: () => {} });
+    stream.destroy(new Error("disk full"));
+    await new Promise((r) => setImmediate(r));
+    expect(() => log.record({ agent: "a", tool: "t", decision: "allow" })).toThrow(AuditWriteError);
+  });
+});
+
+describe("--audit-log paths that are not log files", () => {
+  it("a FIFO is refused at once, naming the setting, without waiting for a reader", () => {
+    const fifo = join(mkdtempSync(join(tmpdir(), "audit-")), "fifo");
+    execFileSync("mkfifo", [fifo]);
+    expect(() => createAuditLog({ destination: fifo })).toThrow(/^--audit-log .*fifo: is a FIFO; give a path to a regular file/);
+  });
+
+  it.each(["/proc/self/status", "/proc/self/fd/0", "/dev/null", "/sys/kernel/notes"])("%s is refused", (path) => {
+    expect(() => createAuditLog({ destination: path })).toThrow(/^--audit-log /);
+  });
+
+  it("a folder is refused naming the setting", () => {
+    expect(() => createAuditLog({ destination: tmpdir() })).toThrow(/^--audit-log .*: is a folder/);
   });
 });

@@ -4,7 +4,9 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { createFlyClient } from "../../src/fly/client.js";
 import { silentLogger } from "../../src/log.js";
-import { createServer, type ServerOptions } from "../../src/server.js";
+import { createAccessControl } from "../../src/policy/access-control.js";
+import type { AuditEntry } from "../../src/policy/audit.js";
+import { createServer, type AccessControl, type AuditSink, type ServerOptions } from "../../src/server.js";
 import { coreTools } from "../../src/tools/index.js";
 import { USER_AGENT } from "../../src/version.js";
 import { MOCK_BASE_URL, MOCK_TOKEN } from "./fly-mock.js";
@@ -20,8 +22,24 @@ export async function connect(
   return client;
 }
 
+/** An agent that may do everything, stated explicitly: the server has no allow-all default. */
+export function fullAccess(): AccessControl {
+  return createAccessControl({
+    scope: "org",
+    policy: { name: "local", access: ["read", "write", "exec", "admin"], apps: "*", destructive: "allow", reveal_secrets: true },
+  });
+}
+
+/** An audit sink that keeps entries in memory, in order. */
+export function memoryAudit(): AuditSink & { entries: AuditEntry[] } {
+  const entries: AuditEntry[] = [];
+  return { entries, record: (entry) => void entries.push(entry) };
+}
+
 export function mockedServer(overrides: Partial<ServerOptions> = {}): McpServer {
   return createServer({
+    access: fullAccess(),
+    audit: memoryAudit(),
     tools: coreTools,
     // Retries and rate limits have their own suites (test/fly); here each call is one exchange.
     fly: createFlyClient({ baseUrl: MOCK_BASE_URL, token: MOCK_TOKEN, userAgent: USER_AGENT, retry: false, rateLimits: false }),

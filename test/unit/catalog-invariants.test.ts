@@ -294,6 +294,7 @@ describe("destructive by state: read before the gate decides, named in the confi
   const gate = (destructive: AgentPolicy["destructive"]) =>
     createAccessControl({ scope: "org", policy: { ...full, destructive } });
 
+  const auditRead = () => {};
   const machinePath = `/apps/${APP}/machines/m1`;
   const secretsPath = `/apps/${APP}/secrets`;
 
@@ -304,6 +305,7 @@ describe("destructive by state: read before the gate decides, named in the confi
       tool("machines_stop"),
       { app_name: APP, machine_id: "m1" },
       ctx,
+      auditRead,
     );
     expect(d.kind === "confirm" && d.message).toContain("machine m1 itself (its config has auto_destroy");
     const kept = { fly: flyWith({ [machinePath]: { id: "m1", config: { auto_destroy: false } } }) };
@@ -312,6 +314,7 @@ describe("destructive by state: read before the gate decides, named in the confi
       tool("machines_stop"),
       { app_name: APP, machine_id: "m1" },
       kept,
+      auditRead,
     );
     expect(ok.kind).toBe("allow");
   });
@@ -323,6 +326,7 @@ describe("destructive by state: read before the gate decides, named in the confi
       tool("secrets_set"),
       { app_name: APP, values: { DB_URL: "x", NEW: "y" } },
       ctx,
+      auditRead,
     );
     expect(over.kind === "confirm" && over.message).toContain("losing the current value of secret DB_URL?");
     const fresh = await decideWithState(
@@ -330,6 +334,7 @@ describe("destructive by state: read before the gate decides, named in the confi
       tool("secrets_set"),
       { app_name: APP, values: { NEW: "y" } },
       ctx,
+      auditRead,
     );
     expect(fresh.kind).toBe("allow");
     const one = await decideWithState(
@@ -337,6 +342,7 @@ describe("destructive by state: read before the gate decides, named in the confi
       tool("secrets_set_one"),
       { app_name: APP, secret_name: "OTHER", value: "z" },
       ctx,
+      auditRead,
     );
     expect(one.kind).toBe("deny");
   });
@@ -348,6 +354,7 @@ describe("destructive by state: read before the gate decides, named in the confi
       tool("secrets_set"),
       { app_name: APP, values: { A: "1" } },
       broken,
+      auditRead,
     );
     expect(d.kind).toBe("deny");
     const allowed = await decideWithState(
@@ -355,6 +362,7 @@ describe("destructive by state: read before the gate decides, named in the confi
       tool("secrets_set"),
       { app_name: APP, values: { A: "1" } },
       broken,
+      auditRead,
     );
     expect(allowed.kind).toBe("allow");
   });

@@ -26,7 +26,7 @@ describe("configuration", () => {
   });
 
   it("names the setting that is wrong", () => {
-    expect(() => resolveConfig({ app: "Bad_App" }, { FLY_API_TOKEN: "t" })).toThrow(/--app \/ FLY_APP_NAME: app names are lowercase/);
+    expect(() => resolveConfig({ app: "Bad_App" }, { FLY_API_TOKEN: "t" })).toThrow(/--app \/ FLY_MCP_APP: app names are lowercase/);
     expect(() => resolveConfig({}, { FLY_API_TOKEN: "t", FLY_API_HOSTNAME: "not a url" })).toThrow(/FLY_API_HOSTNAME/);
     expect(() => resolveConfig({ tokenScope: "deploy" }, { FLY_API_TOKEN: "t" })).toThrow(/needs --app/);
     expect(() => resolveConfig({ port: "99999" }, { FLY_API_TOKEN: "t" })).toThrow(/--port/);
@@ -38,5 +38,37 @@ describe("configuration", () => {
 
   it("knows every toolset of the catalog by name, and no other", () => {
     expect([...TOOLSET_NAMES].sort()).toEqual(toolsets().sort());
+  });
+
+  it("an empty --apps (an unset shell variable) is an error, not every app", () => {
+    expect(() => resolveConfig({ apps: "" }, { FLY_API_TOKEN: "t" })).toThrow(/--apps: is empty/);
+    expect(() => resolveConfig({ apps: " , " }, { FLY_API_TOKEN: "t" })).toThrow(/--apps: is empty/);
+    expect(resolveConfig({}, { FLY_API_TOKEN: "t" }).apps).toBeUndefined();
+  });
+
+  it("an empty --port is an error, not a random port", () => {
+    expect(() => resolveConfig({ port: "" }, { FLY_API_TOKEN: "t" })).toThrow(/--port: must be a port number/);
+    expect(() => resolveConfig({ port: " " }, { FLY_API_TOKEN: "t" })).toThrow(/--port/);
+  });
+
+  it("on Fly (FLY_MACHINE_ID set), FLY_APP_NAME is the server's own app, not the default", () => {
+    const onFly = { FLY_API_TOKEN: "t", FLY_MACHINE_ID: "148e1234abcd", FLY_APP_NAME: "mcp-server" };
+    expect(resolveConfig({}, onFly)).toMatchObject({ app: undefined, ownApp: "mcp-server" });
+    expect(resolveConfig({}, { ...onFly, FLY_MCP_APP: "web" })).toMatchObject({ app: "web", ownApp: "mcp-server" });
+    expect(resolveConfig({ app: "web" }, onFly).app).toBe("web");
+    // Off Fly, FLY_APP_NAME still works as the default, and there is no own app.
+    expect(resolveConfig({}, { FLY_API_TOKEN: "t", FLY_APP_NAME: "web" })).toMatchObject({ app: "web", ownApp: undefined });
+  });
+
+  it("a malformed token is refused without being echoed", () => {
+    const token = ["fm2", "A".repeat(40)].join("_");
+    let message = "";
+    try {
+      resolveConfig({}, { FLY_API_TOKEN: `${token}\n${token}` });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/^invalid configuration: FLY_API_TOKEN: contains a line break/);
+    expect(message).not.toContain("AAAAAAAA");
   });
 });

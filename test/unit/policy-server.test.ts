@@ -173,13 +173,18 @@ describe("the audit log", () => {
     await call(client, "machines_get", { app_name: APP, machine_id: M });
     await call(client, "machines_exec", { app_name: APP, machine_id: M, command: ["id"] });
     await audit.close();
-    expect(lines.map((l) => [l.tool, l.decision, l.status])).toEqual([
-      ["secrets_set", "allow", 200],
-      ["machines_get", "allow", 404],
-      ["machines_exec", "deny", undefined],
+    // An allowed call has two lines: before the request, and its outcome under the same call id.
+    expect(lines.map((l) => [l.event, l.tool, l.decision, l.status])).toEqual([
+      ["tool_call", "secrets_set", "allow", undefined],
+      ["tool_result", "secrets_set", "allow", 200],
+      ["tool_call", "machines_get", "allow", undefined],
+      ["tool_result", "machines_get", "allow", 404],
+      ["tool_call", "machines_exec", "deny", undefined],
     ]);
+    expect(lines[1]!.callId).toBe(lines[0]!.callId);
+    expect(lines[2]!.callId).not.toBe(lines[0]!.callId);
     expect(lines[0]).toMatchObject({ agent: "local", app: APP });
-    expect(typeof lines[0]!.durationMs).toBe("number");
+    expect(typeof lines[1]!.durationMs).toBe("number");
     expect(raw()).not.toContain("very-secret-value-123");
     expect(raw()).not.toContain(fly.token);
     expect(raw()).toContain("API_KEY");
