@@ -1,4 +1,4 @@
-// Builds dist/ when npm installs from a clone or a git URL. npm runs a global git install's prepare
+// Builds dist/ when npm installs from a folder or a git URL. npm runs a global install's prepare
 // without the devDependencies it promises (npm/cli#8440), so fetch them first when they are missing.
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -7,6 +7,6 @@ const npm = process.platform === "win32" ? "npm.cmd" : "npm";
 const run = (args) => execFileSync(npm, args, { stdio: "inherit", shell: process.platform === "win32" });
 
 if (!existsSync("node_modules/typescript")) {
-  run(["install", "--global=false", "--include=dev", "--ignore-scripts", "--no-save", "--no-audit", "--no-fund"]);
+  run(["install", "--global=false", `--prefix=${process.cwd()}`, "--include=dev", "--ignore-scripts", "--no-save", "--no-audit", "--no-fund"]);
 }
 run(["run", "build"]);

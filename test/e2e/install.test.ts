@@ -2,11 +2,9 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { textOf } from "../support/harness.js";
+import { callOverStdio } from "../support/stdio-call.js";
 
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
   version: string;
@@ -48,19 +46,7 @@ describe("the packed package, installed into a fresh prefix", () => {
   });
 
   it("serves a sandbox tool call through the installed command", async () => {
-    const transport = new StdioClientTransport({
-      command: bin,
-      args: ["--sandbox"],
-      env: { PATH: process.env.PATH ?? "", LOG_LEVEL: "warn" },
-      stderr: "pipe",
-    });
-    const client = new Client({ name: "install-test", version: "1.0.0" });
-    await client.connect(transport);
-    const result = (await client.callTool({
-      name: "machines_list",
-      arguments: { app_name: "demo-app" },
-    })) as CallToolResult;
-    await client.close();
+    const result = await callOverStdio(bin, ["--sandbox"], "machines_list", { app_name: "demo-app" });
     expect(result.isError, textOf(result)).toBeFalsy();
     expect(JSON.parse(textOf(result)).machines).toHaveLength(2);
   }, 60_000);
