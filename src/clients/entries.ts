@@ -39,6 +39,7 @@ const SPELLINGS: Record<ClientName, Spelling> = {
     // No URL entries and no variable expansion: remote servers go through the mcp-remote stdio bridge.
     remote: (url) => ({
       command: "npx",
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: mcp-remote expands ${AUTH_HEADER} itself
       args: ["-y", "mcp-remote", url, "--header", "Authorization:${AUTH_HEADER}"],
       env: { AUTH_HEADER: "Bearer <agent key>" },
     }),

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: client configs spell environment references as ${NAME}
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,6 +11,7 @@ import { clientsDocs } from "../../src/clients/readme.js";
 import { textOf } from "../support/harness.js";
 import { callOverStdio } from "../support/stdio-call.js";
 
+// biome-ignore lint/suspicious/noExplicitAny: nested config documents are read field by field
 type Json = Record<string, any>;
 const defaults: ConfigOptions = { name: "fly", keyEnv: "FLY_MCP_KEY" };
 
