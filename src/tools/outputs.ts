@@ -11,7 +11,7 @@ const bool = z.boolean();
 const loose = (fields: Record<string, z.ZodType>) =>
   z.looseObject(Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, v.optional()])));
 
-const cursor = { next_cursor: str.describe("pass as `cursor` for the next page").optional() };
+const cursor = { next_cursor: str.optional() };
 
 export const machineSummary = loose({
   id: str,
@@ -82,8 +82,9 @@ export const execOutput = z.looseObject({
   exit_signal: int.optional(),
   stdout: str.optional(),
   stderr: str.optional(),
-  note: str.describe("set when stdout or stderr was truncated").optional(),
-  failed: str.describe("set when the command exited non-zero").optional(),
+  // Set when a stream was truncated, and when the command exited non-zero.
+  note: str.optional(),
+  failed: str.optional(),
 });
 
 export const leaseOutput = loose({ nonce: str, expires_at: int, owner: str, description: str, version: str });

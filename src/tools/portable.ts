@@ -23,13 +23,15 @@ const acceptsAnything = (node: Json) => Object.keys(node).every((k) => ANNOTATIO
 /**
  * Rewrites a JSON Schema into the spelling every client accepts (the MCP Inspector's portability
  * rules; clients that map schemas onto a single-`type` dialect such as Gemini's): a free-form
- * `additionalProperties: {}` becomes `true`, and `type: [a, b]` becomes `anyOf` of single types.
+ * `additionalProperties: {}` is dropped, and `type: [a, b]` becomes `anyOf` of single types.
  * The set of accepted values does not change.
  */
 export function portableSchema(node: Json): Json {
   const out: Json = {};
   for (const [key, value] of Object.entries(node)) {
-    if (BOOLEAN_SCHEMA_KEYWORDS.has(key) && isJson(value) && acceptsAnything(value)) out[key] = true;
+    // Absent means the same as a free-form `{}` or `true`, in no tokens at all.
+    if (BOOLEAN_SCHEMA_KEYWORDS.has(key) && (value === true || (isJson(value) && acceptsAnything(value))))
+      continue;
     else if (key === "properties" || key === "definitions" || key === "$defs" || key === "patternProperties")
       out[key] = isJson(value)
         ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, sub(v)]))

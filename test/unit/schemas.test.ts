@@ -102,7 +102,7 @@ describe("portableSchema", () => {
     expect(unportable(raw, "", [])).not.toEqual([]);
     expect(unportable(portable, "", [])).toEqual([]);
     expect((portable.properties as Json).nullable).toEqual({ anyOf: [{ type: "string" }, { type: "null" }] });
-    expect(((portable.properties as Json).map as Json).additionalProperties).toBe(true);
+    expect((portable.properties as Json).map).toEqual({ type: "object", propertyNames: { type: "string" } });
   });
 
   it("accepts exactly the values the original schema accepts", () => {
