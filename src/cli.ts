@@ -152,6 +152,27 @@ program
     process.once("SIGTERM", stop);
   });
 
+program
+  .command("config")
+  .description("print the entry for an MCP client (claude-desktop, claude-code, cursor, vscode, windsurf), or --write it")
+  .argument("<client>", "claude-desktop, claude-code, cursor, vscode or windsurf")
+  .argument("[flags...]", "server flags for a local entry, after --, e.g. -- --access write")
+  .option("--name <name>", "server name in the client's config", "fly")
+  .option("--url <url>", "a remote server's MCP endpoint instead of a local process")
+  .option("--key-env <name>", "environment variable holding the agent key for --url", "FLY_MCP_KEY")
+  .option("--write", "merge the entry into the client's config file (backed up first)")
+  .option("--force", "with --write, replace an entry of the same name")
+  .option("--file <path>", "with --write, this file instead of the client's usual one")
+  .action(async (client: string, flags: string[], opts: import("./clients/command.js").ConfigOptions) => {
+    const { ConfigUsageError, runConfig } = await import("./clients/command.js");
+    try {
+      runConfig(client, flags, opts);
+    } catch (error) {
+      if (error instanceof ConfigUsageError) fail(`config: ${error.message}`);
+      throw error;
+    }
+  });
+
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`fly-machines-mcp: ${scrubText(error instanceof Error ? error.message : String(error))}\n`);
   process.exit(1);

@@ -21,6 +21,7 @@ import {
   errorResult,
   inputWithDefaults,
   jsonSchemaOf,
+  outputOf,
   perToolAndDefaults,
   successResult,
 } from "./tools/present.js";
@@ -140,15 +141,17 @@ async function execute(
 const sharedValidator = new AjvJsonSchemaValidator();
 
 /** A tool as tools/list publishes it, converted once per tool and set of defaults. */
-const describeTool = perToolAndDefaults(
-  (tool, defaults): Tool => ({
+const describeTool = perToolAndDefaults((tool, defaults): Tool => {
+  const output = outputOf(tool);
+  return {
     name: tool.name,
     title: tool.title,
     description: tool.description,
     inputSchema: jsonSchemaOf(inputWithDefaults(tool, defaults)) as Tool["inputSchema"],
+    ...(output && { outputSchema: jsonSchemaOf(output, "output") as Tool["outputSchema"] }),
     annotations: annotationsOf(tool),
-  }),
-);
+  };
+});
 
 function denial(reason: string, fix: string): CallToolResult {
   return errorResult(`Denied by policy: ${reason}.\nTo allow it: ${fix}.`);

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { appName, machineId } from "./fields.js";
+import { itemList } from "./results.js";
 import { defineTools } from "./types.js";
 
 const target = { app_name: appName, machine_id: machineId };
@@ -25,6 +26,7 @@ export const infoTools = defineTools([
       order: z.enum(["asc", "desc"]).optional().describe("Sort order"),
     }),
     query: ["sort_by", "order"],
+    shape: itemList,
   },
   {
     name: "machines_events",
@@ -42,6 +44,7 @@ export const infoTools = defineTools([
       limit: z.number().int().min(1).max(50).optional().describe("How many events (1-50)"),
     }),
     query: ["limit"],
+    shape: itemList,
   },
   {
     name: "machines_versions",
@@ -55,5 +58,6 @@ export const infoTools = defineTools([
     method: "GET",
     path: "/apps/{app_name}/machines/{machine_id}/versions",
     input: z.object(target),
+    shape: itemList,
   },
 ]);

@@ -1,6 +1,8 @@
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import type { ToolAnnotations } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
+import { portableSchema } from "./portable.js";
+import type { DeclaredShape } from "./results.js";
 import type { ToolDef } from "./types.js";
 
 /** MCP hints come from the entry, never written by hand per tool. */
@@ -63,20 +65,24 @@ export function applyDefaults(
   return out;
 }
 
-const toStructured = (data: unknown): Record<string, unknown> | undefined => {
-  if (data === undefined) return undefined;
-  if (typeof data === "object" && data !== null && !Array.isArray(data))
-    return data as Record<string, unknown>;
-  return { items: data };
-};
+/** The one shape a tool answers, when its shaping declares one. */
+export function outputOf(tool: ToolDef): z.ZodObject | undefined {
+  return (tool.shape as Partial<DeclaredShape> | undefined)?.output;
+}
 
-/** Compact JSON text for every result, plus structuredContent for reads. */
+const isObject = (data: unknown): data is Record<string, unknown> =>
+  typeof data === "object" && data !== null && !Array.isArray(data);
+
+/**
+ * Compact JSON text for every result, plus the same object as structuredContent for reads and for
+ * tools with an output schema. A bare list becomes `{items}` in both, so text and structure agree.
+ */
 export function successResult(tool: ToolDef, data: unknown, text?: string): CallToolResult {
+  const shaped = Array.isArray(data) ? { items: data } : data;
   const result: CallToolResult = {
-    content: [{ type: "text", text: text ?? (data === undefined ? "OK" : JSON.stringify(data)) }],
+    content: [{ type: "text", text: text ?? (shaped === undefined ? "OK" : JSON.stringify(shaped)) }],
   };
-  const structured = tool.access === "read" ? toStructured(data) : undefined;
-  if (structured) result.structuredContent = structured;
+  if (isObject(shaped) && (tool.access === "read" || outputOf(tool))) result.structuredContent = shaped;
   return result;
 }
 
@@ -84,9 +90,9 @@ export function errorResult(text: string): CallToolResult {
   return { content: [{ type: "text", text }], isError: true };
 }
 
-/** JSON Schema of a tool's input as tools/list publishes it. */
-export function jsonSchemaOf(input: z.ZodObject): Record<string, unknown> {
-  const schema = z.toJSONSchema(input, { target: "draft-7", io: "input" }) as Record<string, unknown>;
-  delete schema.$schema;
-  return schema;
+/** JSON Schema of a tool's input (or output) as tools/list publishes it, in its portable spelling. */
+export function jsonSchemaOf(schema: z.ZodObject, io: "input" | "output" = "input"): Record<string, unknown> {
+  const json = z.toJSONSchema(schema, { target: "draft-7", io }) as Record<string, unknown>;
+  delete json.$schema;
+  return portableSchema(json);
 }

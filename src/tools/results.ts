@@ -1,5 +1,25 @@
+import type { z } from "zod";
 import type { FlyResponse } from "../fly/client.js";
+import {
+  appSummary,
+  certificateSummary,
+  execOutput,
+  itemsOutput,
+  leaseOutput,
+  listOf,
+  machineSummary,
+  orgMachineSummary,
+  regionSummary,
+  tokenOutput,
+  volumeSummary,
+} from "./outputs.js";
 import type { ToolArgs } from "./types.js";
+
+type Shape = (res: FlyResponse, args: ToolArgs) => unknown;
+/** A shaping function that declares the one shape it answers (the tool's output schema). */
+export type DeclaredShape = Shape & { output: z.ZodObject };
+const declares = <F extends Shape>(shape: F, output: z.ZodObject): F & DeclaredShape =>
+  Object.assign(shape, { output });
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -67,8 +87,17 @@ const arrayList =
     return out;
   };
 
-export const machineList = arrayList("machines", MACHINE_FIELDS);
-export const volumeList = arrayList("volumes", VOLUME_FIELDS);
+export const machineList = declares(
+  arrayList("machines", MACHINE_FIELDS),
+  listOf("machines", machineSummary),
+);
+export const volumeList = declares(arrayList("volumes", VOLUME_FIELDS), listOf("volumes", volumeSummary));
+
+/** Any other list Fly answers as a bare JSON array: `{items}`, so text and structure are one object. */
+export const itemList = declares(
+  (res: FlyResponse) => ({ items: Array.isArray(res.data) ? res.data : [] }),
+  itemsOutput,
+);
 
 /** A list answered as an object holding the array under `key` (and e.g. `next_cursor` beside it). */
 const objectList =
@@ -79,23 +108,33 @@ const objectList =
     return { ...res.data, [key]: items.map((i) => pick(i, fields)) };
   };
 
-export const appList = objectList("apps", APP_FIELDS);
-export const certificateList = objectList("certificates", CERTIFICATE_FIELDS);
-export const orgMachineList = objectList("machines", ORG_MACHINE_FIELDS);
-export const orgVolumeList = objectList("volumes", [...VOLUME_FIELDS, "app_name"]);
-export const regionList = objectList("regions", REGION_FIELDS);
+export const appList = declares(objectList("apps", APP_FIELDS), listOf("apps", appSummary));
+export const certificateList = declares(
+  objectList("certificates", CERTIFICATE_FIELDS),
+  listOf("certificates", certificateSummary),
+);
+export const orgMachineList = declares(
+  objectList("machines", ORG_MACHINE_FIELDS),
+  listOf("machines", orgMachineSummary),
+);
+export const orgVolumeList = declares(
+  objectList("volumes", [...VOLUME_FIELDS, "app_name"]),
+  listOf("volumes", volumeSummary),
+);
+export const regionList = declares(objectList("regions", REGION_FIELDS), listOf("regions", regionSummary));
 
 /** Token endpoints answer text/plain: the agent gets `{token}`. */
-export function plainToken(res: FlyResponse): unknown {
-  return typeof res.data === "string" ? { token: res.data.trim() } : res.data;
-}
+export const plainToken = declares(
+  (res: FlyResponse) => (typeof res.data === "string" ? { token: res.data.trim() } : res.data),
+  tokenOutput,
+);
 
 /** Fly documents lease answers wrapped as `{status, data}`; the spec shows them flat. Accept both. */
-export function unwrapLease(res: FlyResponse): unknown {
+export const unwrapLease = declares((res: FlyResponse) => {
   const body = res.data;
   if (isObj(body) && "data" in body && ("status" in body || Object.keys(body).length === 1)) return body.data;
   return body;
-}
+}, leaseOutput);
 
 export const EXEC_STREAM_CAP = 64 * 1024;
 
@@ -108,7 +147,9 @@ function capStream(text: unknown, name: string, notes: string[]): unknown {
 }
 
 /** Exec answers 200 even when the command failed: the exit code says how it went. */
-export function execResult(res: FlyResponse): unknown {
+export const execResult = declares(execShape, execOutput);
+
+function execShape(res: FlyResponse): unknown {
   if (!isObj(res.data)) return res.data;
   const notes: string[] = [];
   const out: Obj = {

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { appName, volumeId } from "./fields.js";
-import { okOrBody } from "./results.js";
+import { itemList, okOrBody } from "./results.js";
 import { defineTools } from "./types.js";
 
 const target = { app_name: appName, volume_id: volumeId };
@@ -18,6 +18,7 @@ export const snapshotTools = defineTools([
     method: "GET",
     path: "/apps/{app_name}/volumes/{volume_id}/snapshots",
     input: z.object(target),
+    shape: itemList,
   },
   {
     name: "volumes_snapshots_create",

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { appName, duration } from "./fields.js";
-import { plainToken } from "./results.js";
+import { itemList, plainToken } from "./results.js";
 import { defineTools } from "./types.js";
 
 const header = z.string().min(1).max(16384).describe('Token header to check, e.g. "FlyV1 fm2_..."');
@@ -61,6 +61,7 @@ export const tokenExtraTools = defineTools([
     input: z.object({ header }),
     body: ["header"],
     sensitive: ["header"],
+    shape: itemList,
   },
   {
     name: "tokens_authorize",

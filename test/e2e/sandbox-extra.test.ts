@@ -9,6 +9,7 @@ import { allTools, coreTools } from "../../src/tools/index.js";
 import { USER_AGENT } from "../../src/version.js";
 import type { Json } from "../sandbox/helpers.js";
 import { CERT_PEM, KEY_PEM } from "../support/custom-certificate.js";
+import { expectDeclaredShape } from "../support/catalog-cases.js";
 import { connect, fullAccess, memoryAudit, textOf } from "../support/harness.js";
 
 const CORE = new Set(coreTools.map((t) => t.name));
@@ -35,6 +36,7 @@ function recorder(client: Client) {
   ): Promise<{ result: CallToolResult; data: Json }> => {
     if (!CORE.has(name)) used.add(name);
     const result = (await client.callTool({ name, arguments: args })) as CallToolResult;
+    await expectDeclaredShape(client, name, result);
     const text = textOf(result);
     let data: Json;
     try {
@@ -201,7 +203,7 @@ describe("every non-core tool against the sandbox, in process", () => {
       await ok("volumes_update", { ...v, auto_backup_enabled: false, snapshot_retention: 10 }),
     ).toMatchObject({ auto_backup_enabled: false, snapshot_retention: 10 });
     await ok("volumes_snapshots_create", v);
-    const [snapshot] = await ok("volumes_snapshots_list", v);
+    const [snapshot] = (await ok("volumes_snapshots_list", v)).items;
     expect(snapshot).toMatchObject({ status: "created", retention_days: 10 });
     expect(
       (
@@ -236,7 +238,7 @@ describe("every non-core tool against the sandbox, in process", () => {
     expect((await asDeploy(`/apps/${APP}/machines`)).status).toBe(200);
     expect((await asDeploy("/apps/demo-app/machines")).status).toBe(403);
     const verified = await ok("tokens_authenticate", { header: `Bearer ${token}` });
-    expect(verified[0].caveats.caveats.map((c: { type: string }) => c.type)).toEqual([
+    expect(verified.items[0].caveats.caveats.map((c: { type: string }) => c.type)).toEqual([
       "Organization",
       "Apps",
     ]);

@@ -7,6 +7,7 @@ import { createSandbox, type SandboxOptions } from "../../src/sandbox/index.js";
 import { createServer } from "../../src/server.js";
 import { coreTools } from "../../src/tools/index.js";
 import { USER_AGENT } from "../../src/version.js";
+import { expectDeclaredShape } from "../support/catalog-cases.js";
 import { connect, fullAccess, memoryAudit, textOf } from "../support/harness.js";
 
 async function sandboxClient(sandbox: SandboxOptions = {}, client: Parameters<typeof createFlyClient>[0] extends infer O ? Partial<O> : never = {}) {
@@ -21,6 +22,7 @@ function recorder(client: Client) {
   const run = async (name: string, args: Record<string, unknown>): Promise<{ result: CallToolResult; data: any }> => {
     used.add(name);
     const result = (await client.callTool({ name, arguments: args })) as CallToolResult;
+    await expectDeclaredShape(client, name, result);
     const text = textOf(result);
     let data: any;
     try {
@@ -70,12 +72,12 @@ describe("every core tool against the sandbox, in process", () => {
     expect((await ok("machines_list", { app_name: APP })).machines[0].state).toBe("started");
     expect((await ok("machines_get", { app_name: APP, machine_id: m.id })).config.image).toBe("nginx:latest");
     expect((await ok("machines_exec", { app_name: APP, machine_id: m.id, command: ["echo", "hi"] })).stdout).toBe("hi\n");
-    expect(Array.isArray(await ok("machines_processes", { app_name: APP, machine_id: m.id }))).toBe(true);
+    expect(Array.isArray((await ok("machines_processes", { app_name: APP, machine_id: m.id })).items)).toBe(true);
 
     await ok("machines_update", { app_name: APP, machine_id: m.id, merge: true, config: { env: { MODE: "x" } } });
     await ok("machines_wait", { app_name: APP, machine_id: m.id, state: "started", timeout: 5 });
     const versions = await ok("machines_versions", { app_name: APP, machine_id: m.id });
-    expect(versions).toHaveLength(2);
+    expect(versions.items).toHaveLength(2);
     const updated = await ok("machines_get", { app_name: APP, machine_id: m.id });
     expect(updated.config).toMatchObject({ image: "nginx:latest", env: { MODE: "x" } });
 
@@ -97,7 +99,7 @@ describe("every core tool against the sandbox, in process", () => {
     await ok("leases_release", { app_name: APP, machine_id: m.id, lease_nonce: lease.nonce });
 
     const events = await ok("machines_events", { app_name: APP, machine_id: m.id, limit: 50 });
-    expect(events.map((e: { type: string }) => e.type)).toEqual(expect.arrayContaining(["launch", "start", "update", "stop"]));
+    expect(events.items.map((e: { type: string }) => e.type)).toEqual(expect.arrayContaining(["launch", "start", "update", "stop"]));
 
     const attached = await run("volumes_delete", { app_name: APP, volume_id: vol.id });
     expect(attached.result.isError).toBe(true);

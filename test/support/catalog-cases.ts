@@ -1,3 +1,6 @@
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { Ajv } from "ajv";
 import { expect } from "vitest";
 import type { ToolDef } from "../../src/tools/index.js";
 import { USER_AGENT } from "../../src/version.js";
@@ -55,8 +58,39 @@ export async function expectCatalogCase(
     expect(validateRequest({ method: r.method, url: r.url, headers: r.headers, body: r.body })).toEqual([]);
   }
 
+  await expectDeclaredShape(client, c.tool, result);
   for (const s of c.sees) expect(text).toContain(s);
   for (const h of c.hidden ?? []) expect(text).not.toContain(h);
   expect(text).not.toContain(fly.token);
   await client.close();
+}
+
+const ajv = new Ajv({ strict: false, allErrors: true });
+const listed = new WeakMap<Client, ReturnType<Client["listTools"]>>();
+
+/**
+ * A result carries one shape: structuredContent, when present, is the object the text spells out,
+ * and a tool that publishes an outputSchema answers structuredContent that validates against it.
+ */
+export async function expectDeclaredShape(
+  client: Client,
+  name: string,
+  result: CallToolResult,
+): Promise<void> {
+  if (result.isError) return;
+  const text = textOf(result);
+  const spelled = text.startsWith("{") || text.startsWith("[") ? JSON.parse(text) : undefined;
+  if (result.structuredContent && spelled !== undefined) {
+    expect(spelled, `${name}: text and structure differ`).toEqual(result.structuredContent);
+  }
+  if (!listed.has(client)) listed.set(client, client.listTools());
+  const { tools } = await listed.get(client)!;
+  const schema = tools.find((t) => t.name === name)?.outputSchema;
+  if (!schema) return;
+  expect(
+    result.structuredContent,
+    `${name} declares an output schema but sent no structuredContent`,
+  ).toBeDefined();
+  const validate = ajv.compile(schema);
+  expect(validate(result.structuredContent), `${name}: ${ajv.errorsText(validate.errors)}`).toBe(true);
 }
