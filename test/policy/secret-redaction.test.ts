@@ -31,8 +31,8 @@ describe("secret values are hidden, names and metadata stay", () => {
 
   it("an absent value stays absent: null and undefined are not turned into a placeholder", () => {
     expect(redactSecretValues({ value: null, values: null })).toEqual({ value: null, values: null });
-    const out = redactSecretValues({ name: "A", value: undefined });
-    expect(out).toEqual({ name: "A", value: undefined });
+    const out = redactSecretValues({ name: "A", value: undefined, values: undefined });
+    expect(out).toStrictEqual({ name: "A", value: undefined, values: undefined });
     expect(JSON.stringify(out)).toBe('{"name":"A"}');
   });
 
