@@ -75,6 +75,13 @@ describe("what counts as a yes", () => {
     });
   });
 
+  it("a decline or cancel is a refusal even if the client also sends confirm: true", async () => {
+    for (const action of ["decline", "cancel"] as const) {
+      const { server } = client(FORM, { action, content: { confirm: true } });
+      expect((await askConfirmation(server, MESSAGE)).confirmed).toBe(false);
+    }
+  });
+
   it("a decline tells the agent not to retry on its own", async () => {
     const { server } = client(FORM, { action: "decline" });
     expect((await askConfirmation(server, MESSAGE)).reason).toBe(
