@@ -11,14 +11,35 @@ function newestSource(dir: string): number {
   return newest;
 }
 
+const compile = (): void => {
+  execFileSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.build.json"], {
+    stdio: "inherit",
+  });
+};
+
+export interface BuildCheck {
+  built: string;
+  sources: string;
+  build: () => void;
+}
+
+/**
+ * Rebuilds when the build is older than the sources. A failed build stops the whole run:
+ * the end-to-end suites would otherwise pass or fail against a stale dist/.
+ */
+export function ensureFreshBuild({ built, sources, build }: BuildCheck): void {
+  if (existsSync(built) && statSync(built).mtimeMs >= newestSource(sources)) return;
+  try {
+    build();
+  } catch (cause) {
+    throw new Error(
+      `the build failed, so the end-to-end suites would run a stale ${built}; fix the compile errors above and run the tests again`,
+      { cause },
+    );
+  }
+}
+
 /** End-to-end suites spawn the built CLI, so the build must not be older than the sources. */
 export default function setup(): void {
-  const built = "dist/cli.js";
-  if (existsSync(built) && statSync(built).mtimeMs >= newestSource("src")) return;
-  try {
-    execFileSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.build.json"], { stdio: "inherit" });
-  } catch {
-    // The suites that spawn dist/cli.js fail on their own; the others still run.
-    process.stderr.write("global setup: the build failed; end-to-end suites will use the previous dist/\n");
-  }
+  ensureFreshBuild({ built: "dist/cli.js", sources: "src", build: compile });
 }

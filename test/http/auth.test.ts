@@ -1,3 +1,4 @@
+import { StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterEach, describe, expect, it } from "vitest";
 import { silentLogger } from "../../src/log.js";
 import { startHttpServer } from "../../src/transport/http.js";
@@ -36,7 +37,12 @@ describe("agent keys", () => {
 
   it("refuses the SDK client without a key", async () => {
     const served = await h.start();
-    await expect(h.connect(served.url)).rejects.toThrow();
+    const refused = h.connect(served.url);
+    await expect(refused).rejects.toBeInstanceOf(StreamableHTTPError);
+    await expect(refused).rejects.toMatchObject({
+      code: 401,
+      message: expect.stringContaining("Unauthorized: send Authorization: Bearer"),
+    });
   });
 
   it("refuses to start when no key is configured and no anonymous access is given", async () => {

@@ -1,3 +1,4 @@
+import { StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { harness, initializeBody, KEYS, MCP_HEADERS, raw, rpc } from "./support.js";
 
@@ -71,7 +72,12 @@ describe("sessions", () => {
     expect(refused.status).toBe(503);
     expect(refused.json()).toMatchObject({ jsonrpc: "2.0", error: { code: -32000 }, id: null });
     expect(refused.text).toContain("cap of 1 live sessions");
-    await expect(h.connect(served.url, KEYS.reader)).rejects.toThrow();
+    const beyondCap = h.connect(served.url, KEYS.reader);
+    await expect(beyondCap).rejects.toBeInstanceOf(StreamableHTTPError);
+    await expect(beyondCap).rejects.toMatchObject({
+      code: 503,
+      message: expect.stringContaining("cap of 1 live sessions"),
+    });
 
     // The live session keeps working while others are refused.
     expect((await first.client.listTools()).tools.length).toBeGreaterThan(0);

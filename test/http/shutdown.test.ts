@@ -1,7 +1,8 @@
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { silentLogger } from "../../src/log.js";
 import { closeOnSignals } from "../../src/transport/http.js";
-import { callTool, fakeFly, harness, KEYS, MCP_HEADERS, raw, rpc, textOf } from "./support.js";
+import { callTool, fakeFly, harness, KEYS, MCP_HEADERS, raw, rpc, serverFactory, textOf } from "./support.js";
 
 const h = harness();
 afterEach(() => h.cleanup());
@@ -34,11 +35,17 @@ describe("close()", () => {
   );
 
   it("is idempotent and ends open sessions", async () => {
-    const served = await h.start();
+    const servers: McpServer[] = [];
+    const build = serverFactory(fakeFly());
+    const served = await h.start({ serverFor: (access) => servers[servers.push(build(access)) - 1]! });
     const { transport } = await h.connect(served.url, KEYS.ops);
     expect(transport.sessionId).toBeTruthy();
+    expect(servers.filter((s) => s.isConnected())).toHaveLength(1);
+
     await Promise.all([served.close(), served.close()]);
     await served.close();
+    expect(servers.filter((s) => s.isConnected())).toHaveLength(0);
+    await expect(raw(served.url, { method: "GET", path: "/healthz" })).rejects.toThrow(/ECONNREFUSED/);
   });
 });
 
