@@ -105,9 +105,14 @@ async function execute(
           const params = { progressToken, progress: ++progress, message };
           extra.sendNotification({ method: "notifications/progress", params }).catch(() => {});
         };
+  // Every request of the call, the ones `prepare` makes included, queues as this agent's.
+  const fly: FlyClient = {
+    baseUrl: opts.fly.baseUrl,
+    request: (req) => opts.fly.request({ ...req, agent: access.agent }),
+  };
   try {
-    const prepared = tool.prepare ? await tool.prepare(args, { fly: opts.fly, signal }) : args;
-    const res = await opts.fly.request({ ...buildRequest(tool, prepared), signal, onProgress });
+    const prepared = tool.prepare ? await tool.prepare(args, { fly, signal }) : args;
+    const res = await fly.request({ ...buildRequest(tool, prepared), signal, onProgress });
     let data = tool.shape ? tool.shape(res, prepared) : res.data;
     if (!access.revealSecrets) data = access.redactSecrets(data, tool);
     return { result: successResult(tool, data), status: res.status, requestId: res.requestId };
