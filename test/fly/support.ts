@@ -1,6 +1,6 @@
 import { HttpResponse } from "msw";
 import { vi } from "vitest";
-import { type FlyClientOptions, type FlyRequest, createFlyClient } from "../../src/fly/client.js";
+import { type FlyClient, type FlyClientOptions, type FlyRequest, createFlyClient } from "../../src/fly/client.js";
 import { FlyApiError } from "../../src/fly/errors.js";
 import { MOCK_BASE_URL, MOCK_TOKEN } from "../support/fly-mock.js";
 
@@ -88,6 +88,7 @@ export function standIn(answer: (req: Request, n: number) => Response | Promise<
   const sent: Sent[] = [];
   const fetch: typeof globalThis.fetch = async (input, init) => {
     const req = new Request(input, init);
+    if (new URL(req.url).pathname === WARM_PATH) return new Response(null, { status: 204 });
     sent.push({ method: req.method, path: new URL(req.url).pathname, at: performance.now() });
     return answer(req, sent.length);
   };
@@ -98,6 +99,14 @@ export function standIn(answer: (req: Request, n: number) => Response | Promise<
 export async function untilSent(sent: Sent[], count = 1): Promise<void> {
   while (sent.length < count) await new Promise((resolve) => setImmediate(resolve));
 }
+
+const WARM_PATH = "/v1/warm-up";
+
+/**
+ * Sends one request the stand-in answers unseen: the client loads its HTTP library on its first
+ * request, which takes real time while a test steps the fake clock.
+ */
+export const warm = (client: FlyClient) => settle(client.request({ method: "GET", path: "/warm-up" }));
 
 /** A client against a stand-in, with Fly's default limits unless told otherwise. */
 export const standInClient = (fetch: typeof globalThis.fetch, opts: Partial<FlyClientOptions> = {}) =>
