@@ -61,8 +61,9 @@ describe("429: Fly refused the call, so any method is tried again", () => {
   });
 
   it("honours Retry-After as an HTTP date", async () => {
-    const at = new Date(Date.now() + 5500).toUTCString();
-    const fly = standIn((_, n) => (n === 1 ? refuse({ "retry-after": at }) : Response.json({ ok: true })));
+    // The date is taken when Fly answers, as a server would.
+    const at = () => new Date(Date.now() + 5500).toUTCString();
+    const fly = standIn((_, n) => (n === 1 ? refuse({ "retry-after": at() }) : Response.json({ ok: true })));
     await settle(standInClient(fly.fetch, { rateLimits: false }).request(write));
     expect(fly.sent).toHaveLength(2);
     // The date has whole seconds: 5 or 6 s from now.
