@@ -1,4 +1,6 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { createFlyClient } from "../src/fly/client.js";
+import { FLY_RATE_LIMITS } from "../src/fly/rate-limits.js";
 import { startSandboxServer } from "../src/sandbox/index.js";
 import { USER_AGENT } from "../src/version.js";
 import { CLI, spawnClient } from "./cli-client.js";
@@ -11,6 +13,10 @@ const FLOOR = "bench/floor-server.mjs";
 // The CLI limits each action and app to Fly's 1 req/s (burst 3, of which it uses 2) like Fly does,
 // so the calls are spread over apps, two per app: none of them waits for the limiter.
 const CALLS_PER_APP = 2;
+// It also caps all requests to Fly together; one triple per refill of that bucket keeps every call
+// from waiting for it (without the pause the loop would call about 140 times a second).
+const overall = FLY_RATE_LIMITS.overall;
+const PACE_MS = overall ? 1000 / overall.perSecond + 2 : 0;
 
 /**
  * p50/p99 of apps_get three ways, interleaved: a direct call with our Fly client, the same call from
@@ -48,6 +54,7 @@ export async function runOverhead(): Promise<BenchResult> {
   const order = Object.keys(ways) as (keyof typeof ways)[];
   try {
     for (let i = 0; i < total; i++) {
+      const began = performance.now();
       const app = apps[Math.floor(i / CALLS_PER_APP)]!;
       // Rotating which goes first keeps warm caches and GC from favouring one side.
       for (let k = 0; k < order.length; k++) {
@@ -55,6 +62,7 @@ export async function runOverhead(): Promise<BenchResult> {
         const elapsed = await ways[way](app);
         if (i >= WARMUP) samples[way].push(elapsed);
       }
+      await sleep(Math.max(0, PACE_MS - (performance.now() - began)));
     }
   } finally {
     await Promise.all([ours.close(), floor.close()]);

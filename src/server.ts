@@ -88,6 +88,11 @@ function targetOf(tool: ToolDef, args: ToolArgs): { app?: string; resource?: str
   return { app: typeof app === "string" ? app : undefined, resource: resourceOf(tool, args) };
 }
 
+/** Every request of a call (state reads and `prepare`'s included) queues as its agent's. */
+function asAgent(client: FlyClient, agent: string): FlyClient {
+  return { baseUrl: client.baseUrl, request: (req) => client.request({ ...req, agent }) };
+}
+
 /** Runs one tool call after the gate said yes: prepare, request, shape, or map the failure. */
 async function execute(
   tool: ToolDef,
@@ -107,10 +112,11 @@ async function execute(
           const params = { progressToken, progress: ++progress, message };
           extra.sendNotification({ method: "notifications/progress", params }).catch(() => {});
         };
+  const fly = asAgent(opts.fly, access.agent);
   try {
-    const ctx = { fly: opts.fly, signal, secretsVersions: opts.secretsVersions };
+    const ctx = { fly, signal, secretsVersions: opts.secretsVersions };
     const prepared = tool.prepare ? await tool.prepare(args, ctx) : args;
-    const res = await opts.fly.request({ ...buildRequest(tool, prepared), signal, onProgress });
+    const res = await fly.request({ ...buildRequest(tool, prepared), signal, onProgress });
     await tool.afterSuccess?.(res, prepared, ctx);
     let data = tool.shape ? tool.shape(res, prepared) : res.data;
     if (!access.revealSecrets) data = access.redactSecrets(data, tool);
@@ -242,7 +248,7 @@ export function createServer(serverOpts: ServerOptions): McpServer {
         // A tool whose losses depend on the current state reads it first: that read is audited before it leaves.
         let decision: Decision;
         try {
-          decision = await decideWithState(access, tool, args, { fly: opts.fly, signal: extra.signal }, () =>
+          decision = await decideWithState(access, tool, args, { fly: asAgent(opts.fly, access.agent), signal: extra.signal }, () =>
             audit({ event: "state_read", decision: "read-state", args }),
           );
         } catch (error) {

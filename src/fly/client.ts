@@ -2,7 +2,7 @@ import type { KyInstance } from "ky";
 import { authorizationHeader } from "./auth.js";
 import { FlyApiError } from "./errors.js";
 import { createRateLimiter } from "./rate-limiter.js";
-import type { RateLimitConfig } from "./rate-limits.js";
+import { FLY_RATE_LIMITS, type RateLimitConfig, resolveRateLimits, ruleFor } from "./rate-limits.js";
 import { DEFAULT_RETRY, type RetryOptions, withRetries } from "./retry.js";
 
 export type QueryValue = string | number | boolean | readonly string[];
@@ -20,6 +20,10 @@ export interface FlyRequest {
   action?: string;
   /** App the call targets, for per-app rate limits. */
   app?: string;
+  /** The calling agent, so that rate-limit queues take turns between agents. */
+  agent?: string;
+  /** Lower than the client's cap when the caller keeps only part of the answer (exec output). */
+  maxBodyBytes?: number;
   /** Told when the call waits: queued by the rate limit, backing off before a retry, or a long request. */
   onProgress?: (message: string) => void;
 }
@@ -48,9 +52,13 @@ export interface FlyClientOptions {
   rateLimits?: Partial<RateLimitConfig> | false;
   /** Retries of calls that are safe to repeat; `false` sends each call once. */
   retry?: Partial<RetryOptions> | false;
+  /** Largest answer read from Fly; reading stops there and the call fails with `too_large`. */
+  maxBodyBytes?: number;
 }
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
+/** Far above any answer the Machines API gives (a full machine list), far below hurting the server. */
+export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 
 export function buildUrl(baseUrl: string, path: string, query: FlyRequest["query"]): URL {
   const url = new URL(`${baseUrl.replace(/\/+$/, "")}/v1${path}`);
@@ -81,8 +89,56 @@ export function flyErrorMessage(data: unknown, status: number): { message: strin
 
 type Where = { method: string; path: string; action?: string };
 
-async function readBody(res: Response, where: Where): Promise<unknown> {
-  const text = await res.text();
+/**
+ * The body as text, `cap` bytes at most: past the cap the rest is cancelled unread, so a huge or
+ * endless answer costs `cap` bytes of memory, not its size. A signal stops the reading too.
+ */
+export async function readCapped(
+  res: Response,
+  cap: number,
+  signal: AbortSignal,
+): Promise<{ text: string; cut: boolean }> {
+  if (!res.body) return { text: "", cut: false };
+  const reader = res.body.getReader();
+  const stop = () => void reader.cancel().catch(() => {});
+  signal.addEventListener("abort", stop, { once: true });
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  let cut = false;
+  try {
+    for (;;) {
+      if (signal.aborted) throw signal.reason;
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (size + value.byteLength > cap) {
+        chunks.push(value.subarray(0, cap - size));
+        size = cap;
+        cut = true;
+        // Not awaited: a hostile stream may never confirm the cancel.
+        stop();
+        break;
+      }
+      chunks.push(value);
+      size += value.byteLength;
+    }
+  } finally {
+    signal.removeEventListener("abort", stop);
+  }
+  return { text: new TextDecoder().decode(Buffer.concat(chunks, size)), cut };
+}
+
+async function readBody(res: Response, where: Where, cap: number, signal: AbortSignal): Promise<unknown> {
+  const { text, cut } = await readCapped(res, cap, signal);
+  if (cut && res.ok) {
+    throw new FlyApiError(res.status, `response over ${cap} bytes, cut: reading stopped there`, {
+      kind: "too_large",
+      maxBodyBytes: cap,
+      requestId: res.headers.get("fly-request-id") ?? undefined,
+      ...where,
+    });
+  }
+  // An error body cut short still carries Fly's words at its start.
+  if (cut) return text;
   if (!text) return undefined;
   const type = res.headers.get("content-type") ?? "";
   const looksJson = type.includes("json") || (!type.includes("text/plain") && /^\s*[[{"]/.test(text));
@@ -167,6 +223,7 @@ export async function sendOnce(http: KyInstance, baseUrl: string, req: FlyReques
   if (req.signal?.aborted) throw new FlyApiError(0, "cancelled", { kind: "aborted", ...where });
   // setTimeout's range; a retry running late may hand us a value at or below zero.
   const timeoutMs = Math.max(1, Math.min(Math.floor(req.timeoutMs ?? DEFAULT_TIMEOUT_MS), 2 ** 31 - 1));
+  const cap = req.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   // One deadline for headers and body alike (ky's own timeout ends at the headers, so it is off);
   // cleared when the exchange ends, so no timer outlives its call.
   const expiry = new AbortController();
@@ -184,7 +241,7 @@ export async function sendOnce(http: KyInstance, baseUrl: string, req: FlyReques
         json: req.body,
         signal,
       });
-      return { answer, body: await readBody(answer, where) };
+      return { answer, body: await readBody(answer, where, cap, signal) };
     })();
     // Raced as well as passed on: a fetch or body stream that ignores the signal cannot hang a call.
     ({ answer: res, body: data } = await untilAborted(exchange, signal));
@@ -201,7 +258,8 @@ export async function sendOnce(http: KyInstance, baseUrl: string, req: FlyReques
       flyStatus,
       requestId,
       retryAfterSeconds: parseRetryAfter(res.headers.get("retry-after")),
-      outcomeUnknown: res.status >= 500 && req.method !== "GET",
+      // A 408 on a write is ambiguous too: Fly gave up waiting, not necessarily before acting.
+      outcomeUnknown: (res.status >= 500 || res.status === 408) && req.method !== "GET",
       ...where,
     });
   }
@@ -231,6 +289,10 @@ export function createFlyClient(options: FlyClientOptions): FlyClient {
   const retry: RetryOptions =
     options.retry === false ? { ...DEFAULT_RETRY, attempts: 1 } : { ...DEFAULT_RETRY, ...options.retry };
   const defaultTimeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  // Fly's refill interval for a call: a 429 without Retry-After waits at least that long.
+  const limits = options.rateLimits ? resolveRateLimits(options.rateLimits) : FLY_RATE_LIMITS;
+  const refillMs = (req: FlyRequest) => 1000 / ruleFor(limits, req).perSecond;
 
   const attempt = async (req: FlyRequest, timeoutMs: number, deadline: number): Promise<FlyResponse> => {
     // Loaded before the rate-limit slot is taken, so the slot's time is the time the request leaves.
@@ -256,7 +318,13 @@ export function createFlyClient(options: FlyClientOptions): FlyClient {
     if (req.timeoutMs !== undefined) {
       req.onProgress?.(`${req.action ?? req.path}: waiting up to ${seconds(timeoutMs)} s for Fly to answer`);
     }
-    return sendOnce(client, options.baseUrl, { ...req, timeoutMs });
+    const cap = Math.min(req.maxBodyBytes ?? maxBodyBytes, maxBodyBytes);
+    try {
+      return await sendOnce(client, options.baseUrl, { ...req, timeoutMs, maxBodyBytes: cap });
+    } catch (error) {
+      if (error instanceof FlyApiError && error.status === 429) limiter?.refused(req);
+      throw error;
+    }
   };
 
   return {
@@ -268,6 +336,7 @@ export function createFlyClient(options: FlyClientOptions): FlyClient {
           method: req.method,
           action: req.action,
           timeoutMs: req.timeoutMs ?? defaultTimeoutMs,
+          refillMs: refillMs(req),
           signal: req.signal,
           onProgress: req.onProgress,
           onAbort: () =>

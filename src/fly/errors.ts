@@ -6,7 +6,7 @@ export class FlyApiError extends Error {
     readonly status: number,
     message: string,
     readonly details: {
-      kind?: "http" | "network" | "timeout" | "aborted" | "malformed" | "rate_limited_locally";
+      kind?: "http" | "network" | "timeout" | "aborted" | "malformed" | "rate_limited_locally" | "too_large";
       /** Fly's `status` code in the error body, e.g. `name_taken`, `insufficient_capacity`. */
       flyStatus?: string;
       requestId?: string;
@@ -21,6 +21,8 @@ export class FlyApiError extends Error {
       notSent?: boolean;
       /** How many times the request was sent or tried, when more than once. */
       attempts?: number;
+      /** The cap an answer went over (`too_large`). */
+      maxBodyBytes?: number;
     } = {},
   ) {
     super(message);
@@ -78,30 +80,38 @@ export function checkHint(action: string | undefined): string {
   return best?.[1] ?? "read the current state (get or list)";
 }
 
+// Never "call again": a write that did happen would happen twice.
 const unknownOutcome = (what: string, d: FlyApiError["details"]) =>
-  `${what}, so it may or may not have taken effect. It was not repeated automatically. Before trying again, ${checkHint(d.action)}.`;
+  `Outcome unknown: ${what}, so it may or may not have taken effect, and it was not repeated. Do not repeat it until you have checked: ${checkHint(d.action)}.`;
 
 function nextStep(err: FlyApiError): string {
   const d = err.details;
   if (d.kind === "timeout") {
     return d.outcomeUnknown
-      ? unknownOutcome("The request timed out after it was sent", d)
+      ? unknownOutcome("the request timed out after it was sent", d)
       : "The request timed out. Try again; if it keeps happening, Fly may be slow right now.";
   }
   if (d.kind === "aborted") {
     return d.outcomeUnknown
-      ? unknownOutcome("The call was cancelled after the request was sent", d)
+      ? unknownOutcome("the call was cancelled after the request was sent", d)
       : "The call was cancelled before Fly answered.";
   }
   if (d.kind === "network") {
     return d.outcomeUnknown
-      ? unknownOutcome("The connection failed after the request was sent", d)
+      ? unknownOutcome("the connection failed after the request was sent", d)
       : "Fly could not be reached. Check FLY_API_HOSTNAME and the network, then try again.";
   }
   if (d.kind === "malformed") {
     return d.outcomeUnknown
       ? unknownOutcome("Fly accepted the request but its answer is not valid JSON", d)
       : "Fly answered with a body that is not valid JSON. Try again later; read the resource to check its state.";
+  }
+  if (d.kind === "too_large") {
+    if (d.action?.startsWith("machines_exec"))
+      return "The command ran, but its output is too large to return. Do not run it again as is: send the output to a file in the machine and read a part of it (e.g. head -c 60000).";
+    return d.method === "GET"
+      ? "Ask for less: filter or page the listing (or read one item) instead of reading it whole."
+      : `Fly accepted the request and it took effect, but its answer is too large to return. Do not repeat it: ${checkHint(d.action)}.`;
   }
   if (d.kind === "rate_limited_locally")
     return "Too many calls of this action are queued. Wait a few seconds and try again, or make fewer calls at once.";
@@ -115,6 +125,12 @@ function nextStep(err: FlyApiError): string {
     case 404:
       return "Check the app name and the machine/volume id (list them first), and that the token's scope reaches this app.";
     case 408:
+      // Fly gave up waiting, maybe after acting: a write is not safe to send again blindly.
+      if (d.outcomeUnknown) {
+        return d.action?.startsWith("machines_exec")
+          ? `${unknownOutcome("Fly stopped waiting for the command (exec answers 408 for commands that run longer than about 30 s), but the command may still be running or have run", d)} For long work, start it in the background (e.g. nohup ... &) and check on it with short commands.`
+          : unknownOutcome("Fly answered 408 (it stopped waiting) after the request reached it", d);
+      }
       return "Fly timed out waiting. Call again to keep waiting, or read the resource to check its current state.";
     case 409:
       return "The resource is busy or changed meanwhile: if a lease is held, wait until it expires or pass its lease_nonce; if the version changed, read it again and retry.";
@@ -145,6 +161,7 @@ const HEAD_BY_KIND: Record<string, string> = {
   aborted: "Cancelled",
   rate_limited_locally: "Rate limited locally",
   malformed: "Fly API answer unreadable",
+  too_large: "Fly API answer too large",
 };
 
 /** The agent-facing text for a failure: what happened, Fly's own words, and what to do next. */

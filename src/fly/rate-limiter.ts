@@ -6,6 +6,8 @@ export interface LimitedCall {
   path: string;
   action?: string;
   app?: string;
+  /** Who is calling: waiting calls are served in turn, one agent after another. */
+  agent?: string;
 }
 
 export interface AcquireOptions {
@@ -19,6 +21,8 @@ export interface AcquireOptions {
 export interface RateLimiter {
   /** Resolves when the call may go out; rejects with `rate_limited_locally` or `aborted`. */
   acquire(call: LimitedCall, opts?: AcquireOptions): Promise<void>;
+  /** Fly answered 429: its bucket is empty, whatever ours says, so the next call waits a full refill. */
+  refused(call: LimitedCall): void;
 }
 
 interface Waiter {
@@ -27,22 +31,27 @@ interface Waiter {
   onAbort?: () => void;
 }
 
-/** Fly's bucket as we see it: refills continuously, `rule.burst` at most. */
+/**
+ * Fly's bucket as we see it: refills continuously, `rule.burst` at most. Waiting calls queue per
+ * agent and are released round-robin, so one agent's backlog delays another by one turn, not by
+ * the whole backlog.
+ */
 interface Bucket {
   rule: RateRule;
   tokens: number;
   at: number;
-  queue: Waiter[];
+  /** Per agent, in serving order: the agent served last moves to the end. */
+  queues: Map<string, Waiter[]>;
+  waiting: number;
   /** Set while someone waits: fires when the next token is due. */
   timer?: ReturnType<typeof setTimeout>;
 }
 
 /**
  * A queued call goes out this long after its token is due. Fly's clock starts when our first call
- * arrives, so a later call that travels faster than the first would find Fly a token short: against
- * the strict test bucket, first calls arrive up to ~7 ms later than the ones after them. It delays,
- * never slows: the bucket keeps filling meanwhile, so sustained throughput stays at the rate (bursts
- * of 1 excepted, where a full bucket cannot gain). It also covers Node timers firing up to 1 ms early.
+ * arrives, so a later call that travels faster than the first would find Fly a token short. It
+ * delays, never slows: the bucket keeps filling meanwhile, so sustained throughput stays at the
+ * rate. It also covers Node timers firing up to 1 ms early.
  */
 const SLACK_MS = 10;
 
@@ -67,6 +76,14 @@ function cancelledInQueue(call: LimitedCall): FlyApiError {
   });
 }
 
+const newBucket = (rule: RateRule, now: number): Bucket => ({
+  rule,
+  tokens: rule.burst,
+  at: now,
+  queues: new Map(),
+  waiting: 0,
+});
+
 function refill(bucket: Bucket, now: number): void {
   const { perSecond, burst } = bucket.rule;
   bucket.tokens = Math.min(burst, bucket.tokens + ((now - bucket.at) / 1000) * perSecond);
@@ -77,12 +94,25 @@ function refill(bucket: Bucket, now: number): void {
 const msUntil = (bucket: Bucket, count: number) =>
   Math.max(0, ((count - bucket.tokens) / bucket.rule.perSecond) * 1000);
 
+/** Calls served before a new call of `agent`: its own queue, and one per turn of every other agent. */
+function servedBefore(bucket: Bucket, agent: string): number {
+  const own = bucket.queues.get(agent)?.length ?? 0;
+  let ahead = own;
+  for (const [other, queue] of bucket.queues) if (other !== agent) ahead += Math.min(queue.length, own + 1);
+  return ahead;
+}
+
 function release(bucket: Bucket): void {
   bucket.timer = undefined;
   refill(bucket, performance.now());
-  while (bucket.queue.length > 0 && bucket.tokens >= 1) {
+  while (bucket.waiting > 0 && bucket.tokens >= 1) {
+    const [agent, queue] = bucket.queues.entries().next().value as [string, Waiter[]];
+    const waiter = queue.shift() as Waiter;
+    // Next turn goes to the next agent; this one rejoins at the end if it still waits.
+    bucket.queues.delete(agent);
+    if (queue.length > 0) bucket.queues.set(agent, queue);
+    bucket.waiting -= 1;
     bucket.tokens -= 1;
-    const waiter = bucket.queue.shift() as Waiter;
     if (waiter.onAbort) waiter.signal?.removeEventListener("abort", waiter.onAbort);
     waiter.go();
   }
@@ -90,21 +120,91 @@ function release(bucket: Bucket): void {
 }
 
 function schedule(bucket: Bucket): void {
-  if (bucket.timer || bucket.queue.length === 0) return;
+  if (bucket.timer || bucket.waiting === 0) return;
   bucket.timer = setTimeout(release, Math.ceil(msUntil(bucket, 1)) + SLACK_MS, bucket);
 }
 
-/** Per-action, per-app/machine token buckets that release calls as fast as Fly's limits allow. */
+interface Limits {
+  maxQueue: number;
+}
+
+/** Takes a token from `bucket` now, or queues the call for one; `maxWaitMs` bounds the expected wait. */
+function take(
+  bucket: Bucket,
+  call: LimitedCall,
+  limits: Limits,
+  maxWaitMs: number,
+  opts: AcquireOptions,
+): Promise<void> {
+  const { signal } = opts;
+  const agent = call.agent ?? "";
+  refill(bucket, performance.now());
+  if (bucket.waiting === 0 && bucket.tokens >= 1) {
+    bucket.tokens -= 1;
+    return Promise.resolve();
+  }
+  const own = bucket.queues.get(agent)?.length ?? 0;
+  if (own >= limits.maxQueue) {
+    return Promise.reject(limitedLocally(call, `${limits.maxQueue} of your calls are already waiting for this action`));
+  }
+  const ahead = servedBefore(bucket, agent);
+  // Its token comes after one for each call served before it.
+  const waitMs = msUntil(bucket, ahead + 1) + SLACK_MS;
+  if (waitMs > maxWaitMs) {
+    const { perSecond, burst } = bucket.rule;
+    return Promise.reject(
+      limitedLocally(
+        call,
+        `${ahead} ${ahead === 1 ? "call is" : "calls are"} served before this one and its turn is about ${(waitMs / 1000).toFixed(1)} s away (limit ${perSecond}/s, burst ${burst})`,
+      ),
+    );
+  }
+  opts.onQueued?.(waitMs);
+
+  return new Promise<void>((resolve, reject) => {
+    const waiter: Waiter = { go: resolve, signal };
+    let queue = bucket.queues.get(agent);
+    if (!queue) {
+      // An agent that was not waiting is served next: the others have had their turns meanwhile.
+      queue = [];
+      bucket.queues = new Map([[agent, queue], ...bucket.queues]);
+    }
+    const mine = queue;
+    if (signal) {
+      // Leaving the queue hands the next token to whoever is behind.
+      waiter.onAbort = () => {
+        mine.splice(mine.indexOf(waiter), 1);
+        if (mine.length === 0 && bucket.queues.get(agent) === mine) bucket.queues.delete(agent);
+        bucket.waiting -= 1;
+        if (bucket.waiting === 0) {
+          clearTimeout(bucket.timer);
+          bucket.timer = undefined;
+        }
+        reject(cancelledInQueue(call));
+      };
+      signal.addEventListener("abort", waiter.onAbort, { once: true });
+    }
+    mine.push(waiter);
+    bucket.waiting += 1;
+    schedule(bucket);
+  });
+}
+
+/**
+ * Per-action, per-app/machine token buckets that release calls as fast as Fly's limits allow,
+ * then one overall bucket for everything sent to Fly. Each queue is fair between agents.
+ */
 export function createRateLimiter(config: Partial<RateLimitConfig> = {}): RateLimiter {
   const limits = resolveRateLimits(config);
   const buckets = new Map<string, Bucket>();
+  const overall = limits.overall ? newBucket(limits.overall, performance.now()) : undefined;
   let sweptAt = performance.now();
 
   const sweep = (now: number) => {
     sweptAt = now;
     for (const [key, bucket] of buckets) {
       refill(bucket, now);
-      if (bucket.queue.length === 0 && bucket.tokens >= bucket.rule.burst) buckets.delete(key);
+      if (bucket.waiting === 0 && bucket.tokens >= bucket.rule.burst) buckets.delete(key);
     }
   };
 
@@ -114,62 +214,28 @@ export function createRateLimiter(config: Partial<RateLimitConfig> = {}): RateLi
     const key = `${action}\n${target}`;
     let bucket = buckets.get(key);
     if (!bucket) {
-      bucket = { rule, tokens: rule.burst, at: now, queue: [] };
+      bucket = newBucket(rule, now);
       buckets.set(key, bucket);
     }
     return bucket;
   };
 
   return {
-    acquire(call, opts = {}) {
-      const { signal } = opts;
-      if (signal?.aborted) return Promise.reject(cancelledInQueue(call));
+    async acquire(call, opts = {}) {
+      if (opts.signal?.aborted) throw cancelledInQueue(call);
+      const started = performance.now();
+      if (started - sweptAt > SWEEP_EVERY_MS) sweep(started);
+      const maxWaitMs = Math.min(opts.maxWaitMs ?? limits.maxWaitMs, limits.maxWaitMs);
+      await take(bucketFor(call, started), call, limits, maxWaitMs, opts);
+      if (!overall) return;
+      if (opts.signal?.aborted) throw cancelledInQueue(call);
+      await take(overall, call, limits, maxWaitMs - (performance.now() - started), opts);
+    },
+    refused(call) {
       const now = performance.now();
-      if (now - sweptAt > SWEEP_EVERY_MS) sweep(now);
       const bucket = bucketFor(call, now);
       refill(bucket, now);
-
-      const ahead = bucket.queue.length;
-      if (ahead === 0 && bucket.tokens >= 1) {
-        bucket.tokens -= 1;
-        return Promise.resolve();
-      }
-      if (ahead >= limits.maxQueue) {
-        return Promise.reject(
-          limitedLocally(call, `${limits.maxQueue} calls are already waiting for this action`),
-        );
-      }
-      // Its token comes after one for each call ahead of it.
-      const waitMs = msUntil(bucket, ahead + 1) + SLACK_MS;
-      const maxWaitMs = Math.min(opts.maxWaitMs ?? limits.maxWaitMs, limits.maxWaitMs);
-      if (waitMs > maxWaitMs) {
-        const { perSecond, burst } = bucket.rule;
-        return Promise.reject(
-          limitedLocally(
-            call,
-            `${ahead} ${ahead === 1 ? "call is" : "calls are"} already waiting and this one's turn is about ${(waitMs / 1000).toFixed(1)} s away (limit ${perSecond}/s, burst ${burst})`,
-          ),
-        );
-      }
-      opts.onQueued?.(waitMs);
-
-      return new Promise<void>((resolve, reject) => {
-        const waiter: Waiter = { go: resolve, signal };
-        if (signal) {
-          // Leaving the queue hands the next token to whoever is behind.
-          waiter.onAbort = () => {
-            bucket.queue.splice(bucket.queue.indexOf(waiter), 1);
-            if (bucket.queue.length === 0) {
-              clearTimeout(bucket.timer);
-              bucket.timer = undefined;
-            }
-            reject(cancelledInQueue(call));
-          };
-          signal.addEventListener("abort", waiter.onAbort, { once: true });
-        }
-        bucket.queue.push(waiter);
-        schedule(bucket);
-      });
+      bucket.tokens = Math.min(bucket.tokens, 0);
     },
   };
 }

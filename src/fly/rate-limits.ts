@@ -1,8 +1,8 @@
 /**
  * Fly's published Machines API limits (docs: "Working with the Machines API"): per action and per
- * Machine/App ID, 1 req/s with a burst of 3 for most actions, such as creating or starting a Machine;
- * 5 req/s with a burst of 10 for getting a Machine; app deletions 100 per minute. Fly answers 429
- * beyond them.
+ * Machine/App ID, 1 req/s with a burst of 3 for every action, reads included; 5 req/s with a burst
+ * of 10 for getting a Machine; app deletions 100 per minute. Fly answers 429 beyond them, and may do
+ * so without `Retry-After` (neither fly-go nor flyctl reads it).
  */
 export interface RateRule {
   /** Sustained rate. */
@@ -23,7 +23,12 @@ export interface RateLimitConfig {
   methods: Record<string, RateRule>;
   /** Per action (tool name). */
   actions: Record<string, RateRule>;
-  /** Calls that may wait in one bucket's queue; more fail at once with `rate_limited_locally`. */
+  /**
+   * Cap on everything sent to Fly, whatever the action or target: many distinct machine ids must
+   * not add up to a flood. `false` leaves only the per-action buckets.
+   */
+  overall: RateRule | false;
+  /** Calls one agent may have waiting in one bucket; more fail at once with `rate_limited_locally`. */
   maxQueue: number;
   /** A call whose expected wait is longer fails at once with `rate_limited_locally`. */
   maxWaitMs: number;
@@ -31,14 +36,17 @@ export interface RateLimitConfig {
 
 export const FLY_RATE_LIMITS: RateLimitConfig = {
   default: { perSecond: 1, burst: 3 },
-  // An agent reading state should not be held to the write limit: every read gets Get Machine's.
-  methods: { GET: { perSecond: 5, burst: 10 } },
+  methods: {},
   actions: {
+    // The one action Fly allows more often.
+    machines_get: { perSecond: 5, burst: 10 },
     // A new app has no ID yet, so its creations share one bucket.
     apps_create: { perSecond: 1, burst: 3, scope: "action" },
     // 100 per minute across apps: 10 at once plus 1.5/s is exactly 100 in any 60 s window, never more.
     apps_delete: { perSecond: 1.5, burst: 10, scope: "action" },
   },
+  // Fly publishes no account-wide figure; this keeps one server well below what hurts anyone.
+  overall: { perSecond: 20, burst: 40 },
   maxQueue: 30,
   maxWaitMs: 30_000,
 };

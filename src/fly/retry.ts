@@ -42,10 +42,21 @@ export function backoffMs(retry: number, opts: RetryOptions, random: () => numbe
   return Math.floor(random() * cap);
 }
 
-/** Pause before the next try, or undefined when Fly asked for a longer pause than we wait out. */
-export function delayBeforeRetry(error: FlyApiError, retry: number, opts: RetryOptions): number | undefined {
+/**
+ * Pause before the next try, or undefined when Fly asked for a longer pause than we wait out. A
+ * 429 without `Retry-After` waits at least `refillMs`, the time Fly's bucket takes to hold a token.
+ */
+export function delayBeforeRetry(
+  error: FlyApiError,
+  retry: number,
+  opts: RetryOptions,
+  refillMs = 0,
+): number | undefined {
   const retryAfter = error.status === 429 ? error.details.retryAfterSeconds : undefined;
-  if (retryAfter === undefined) return backoffMs(retry, opts);
+  if (retryAfter === undefined) {
+    const backoff = backoffMs(retry, opts);
+    return error.status === 429 ? Math.max(backoff, Math.ceil(refillMs)) : backoff;
+  }
   const ms = retryAfter * 1000;
   return ms > opts.maxRetryAfterMs ? undefined : ms;
 }
@@ -55,6 +66,8 @@ export interface RetryPlan {
   action?: string;
   /** Timeout of one attempt. */
   timeoutMs: number;
+  /** Fly's refill interval for this action, the least a 429 without Retry-After waits. */
+  refillMs?: number;
   signal?: AbortSignal;
   onProgress?: (message: string) => void;
   onAbort: () => FlyApiError;
@@ -89,7 +102,7 @@ export async function withRetries<T>(
       previous = error;
       const delay =
         tries < opts.attempts && isRetryable(error, plan.method)
-          ? delayBeforeRetry(error, tries, opts)
+          ? delayBeforeRetry(error, tries, opts, plan.refillMs)
           : undefined;
       // A timed-out attempt is only worth repeating with its full time again.
       const needs = error.details.kind === "timeout" ? plan.timeoutMs : 0;

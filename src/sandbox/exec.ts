@@ -46,6 +46,8 @@ function shellContext(app: AppRecord, machine: MachineRecord, req: ExecRequest):
   return { machineId: machine.id, env, files, stdin: req.stdin ?? "" };
 }
 
+const EXEC_LIMIT_SECONDS = 30;
+
 export function registerExec(router: SandboxRouter, deps: Deps): void {
   router.post(
     "/v1/apps/:app_name/machines/:machine_id/exec",
@@ -72,6 +74,10 @@ export function registerExec(router: SandboxRouter, deps: Deps): void {
       const result = runArgv(argv, shellContext(app, machine, body));
       if (body.timeout && result.seconds > body.timeout) {
         throw new ApiError(408, `deadline_exceeded: the command did not finish within ${body.timeout}s`);
+      }
+      // Fly stops waiting for exec after about 30 s, whatever the timeout asked for.
+      if (result.seconds > EXEC_LIMIT_SECONDS) {
+        throw new ApiError(408, "request timed out: exec waits about 30s at most");
       }
       const { seconds: _seconds, ...response } = result;
       return c.json(response);

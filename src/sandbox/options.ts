@@ -1,4 +1,5 @@
-export type FaultKind = "5xx" | "slow" | "reset" | "malformed";
+/** `408` answers a write with 408 after it took effect, as Fly may; reads answer normally. */
+export type FaultKind = "5xx" | "slow" | "reset" | "malformed" | "408";
 
 export interface SandboxOptions {
   /** Time each machine state transition takes, in ms; default 250. Tests use 0. */
@@ -25,6 +26,7 @@ export interface ResolvedOptions {
   seed: boolean;
 }
 
+// `408` only on demand: it changes state, unlike the others.
 export const ALL_FAULT_KINDS: readonly FaultKind[] = ["5xx", "slow", "reset", "malformed"];
 
 export function resolveOptions(opts: SandboxOptions = {}): ResolvedOptions {

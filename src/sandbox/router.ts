@@ -101,9 +101,8 @@ export function guard(deps: Deps, action: string, opts: GuardOptions = {}): Midd
     if (reason) throw new ApiError(403, reason);
     const key = opts.key?.(c) ?? c.req.param("machine_id") ?? appName ?? "org";
     const wait = deps.limiter.take(`${action}:${key}`, opts.rule ?? RULES.standard);
-    if (wait !== undefined) {
-      return c.json({ error: "rate limit exceeded" }, 429, { "retry-after": String(wait) });
-    }
+    // Like Fly, no Retry-After: clients have to know the refill interval.
+    if (wait !== undefined) return c.json({ error: "rate limit exceeded" }, 429);
     await next();
   };
 }

@@ -3,7 +3,7 @@ import { registerApps } from "./apps.js";
 import { registerCertificates } from "./certificates.js";
 import { Delays } from "./delays.js";
 import { registerExec } from "./exec.js";
-import { FaultInjector, malformed, unavailable } from "./faults.js";
+import { FaultInjector, malformed, requestTimeout, unavailable } from "./faults.js";
 import { registerIps } from "./ips.js";
 import { registerLeases } from "./leases.js";
 import { Lifecycle } from "./lifecycle.js";
@@ -105,6 +105,10 @@ export function createSandboxCore(opts?: SandboxOptions): SandboxCore {
     if (fault === "malformed") return malformed();
     if (fault === "reset") return CONNECTION_RESET;
     if (fault === "slow") await sleep(faults.slowMs);
+    if (fault === "408" && req.method !== "GET") {
+      await router.fetch(req, env);
+      return requestTimeout();
+    }
     return router.fetch(req, env);
   };
 

@@ -122,13 +122,22 @@ export const controlTools = defineTools([
         .min(1)
         .max(256)
         .describe('argv, e.g. ["ls", "-la", "/data"]; no shell unless you run one'),
-      timeout: z.number().int().min(1).max(300).optional().describe("Seconds before the command is killed"),
+      // Fly's exec endpoint answers 408 once a command runs about 30 s, whatever the timeout.
+      timeout: z
+        .number()
+        .int()
+        .min(1)
+        .max(30)
+        .optional()
+        .describe("Seconds before the command is killed, at most 30: Fly stops waiting for exec after about 30 s; start longer work in the background"),
       stdin: z.string().max(1_000_000).optional().describe("Text fed to the command's stdin"),
       container: z.string().max(128).optional().describe("Container to run in (multi-container machines)"),
     }),
     body: ["command", "timeout", "stdin", "container"],
     sensitive: ["stdin"],
     timeoutMs: (args) => (Number(args.timeout ?? 30) + 10) * 1000,
+    // Only 64 KiB of each stream is shown; more than this is read for nothing.
+    maxResponseBytes: 1024 * 1024,
     shape: execResult,
   },
   {

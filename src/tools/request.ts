@@ -84,5 +84,6 @@ export function buildRequest(tool: ToolDef, args: ToolArgs): FlyRequest {
     action: tool.name,
     app: typeof app === "string" ? app : undefined,
     timeoutMs: tool.timeoutMs?.(args),
+    maxBodyBytes: tool.maxResponseBytes,
   };
 }

@@ -76,6 +76,8 @@ export interface ToolDef {
   appArg?: string;
   /** Field names whose values must never be logged or echoed (secret values, file contents). */
   sensitive?: readonly string[];
+  /** Largest answer read from Fly, when the tool keeps only part of it (exec output); the client caps all. */
+  maxResponseBytes?: number;
   /** Per-call timeout in ms, when the default does not fit (wait, exec). */
   timeoutMs?: (args: ToolArgs) => number;
   /** Runs before the request; may rewrite the arguments (e.g. merge a partial machine config). */

@@ -1,6 +1,10 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createFlyClient } from "../../src/fly/client.js";
 import { FlyApiError } from "../../src/fly/errors.js";
+import { settle, useFakeClock } from "./support.js";
+
+beforeEach(() => useFakeClock());
+afterEach(() => vi.useRealTimers());
 
 /** Answers 200 with the start of a JSON body and never finishes it, until the request is aborted. */
 const halfAnswer: typeof fetch = async (input, init) => {
@@ -17,7 +21,7 @@ const halfAnswer: typeof fetch = async (input, init) => {
 describe("the per-call timeout", () => {
   it("also bounds reading the body, not only waiting for the headers", async () => {
     const fly = createFlyClient({ baseUrl: "http://x", userAgent: "t", fetch: halfAnswer, rateLimits: false, retry: false });
-    const error = await fly.request({ method: "POST", path: "/apps/a/machines", timeoutMs: 200 }).catch((e: unknown) => e);
+    const error = await settle(fly.request({ method: "POST", path: "/apps/a/machines", timeoutMs: 200 }).catch((e: unknown) => e));
     expect(error).toBeInstanceOf(FlyApiError);
     expect((error as FlyApiError).details).toMatchObject({ kind: "timeout", outcomeUnknown: true });
   });
@@ -25,7 +29,7 @@ describe("the per-call timeout", () => {
   it("holds even when the fetch ignores the signal and never answers", async () => {
     const deaf: typeof fetch = () => new Promise<Response>(() => {});
     const fly = createFlyClient({ baseUrl: "http://x", userAgent: "t", fetch: deaf, rateLimits: false, retry: false });
-    const error = await fly.request({ method: "GET", path: "/apps/a", timeoutMs: 150 }).catch((e: unknown) => e);
+    const error = await settle(fly.request({ method: "GET", path: "/apps/a", timeoutMs: 150 }).catch((e: unknown) => e));
     expect(error).toBeInstanceOf(FlyApiError);
     expect((error as FlyApiError).details).toMatchObject({ kind: "timeout", outcomeUnknown: false });
     expect((error as FlyApiError).message).toContain("no answer within 150 ms");
@@ -36,7 +40,7 @@ describe("the per-call timeout", () => {
     const fly = createFlyClient({ baseUrl: "http://x", userAgent: "t", fetch: deaf, rateLimits: false, retry: false });
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 20);
-    const error = await fly.request({ method: "GET", path: "/apps/a", timeoutMs: 5_000, signal: controller.signal }).catch((e: unknown) => e);
+    const error = await settle(fly.request({ method: "GET", path: "/apps/a", timeoutMs: 5_000, signal: controller.signal }).catch((e: unknown) => e));
     expect((error as FlyApiError).details).toMatchObject({ kind: "aborted" });
   });
 });

@@ -1,5 +1,5 @@
 import { HttpResponse } from "msw";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { describeFlyError } from "../../src/fly/errors.js";
 import { DEFAULT_RETRY, backoffMs } from "../../src/fly/retry.js";
 import { createFlyMock } from "../support/fly-mock.js";
@@ -7,12 +7,17 @@ import {
   APP,
   READ_PATH,
   WRITE_PATH,
+  type Sent,
   client,
-  delay,
   failThen,
   failure,
   json,
   read,
+  settle,
+  standIn,
+  standInClient,
+  useFakeClock,
+  warm,
   write,
 } from "./support.js";
 
@@ -28,49 +33,56 @@ const status =
     json({ error: `status ${code}` }, code, headers);
 
 describe("429: Fly refused the call, so any method is tried again", () => {
+  beforeEach(() => useFakeClock());
+  afterEach(() => vi.useRealTimers());
+  const refuse = (headers: Record<string, string> = {}) =>
+    Response.json({ error: "status 429" }, { status: 429, headers });
+  const gapsOf = (sent: Sent[]) => sent.slice(1).map((x, k) => x.at - (sent[k]?.at ?? 0));
+
   it.each([
-    ["read", read, "GET", READ_PATH],
-    ["write", write, "POST", WRITE_PATH],
-  ] as const)("%s without Retry-After recovers", async (_, req, method, path) => {
-    fly.reply(method, path, failThen([status(429), status(429)]));
-    const res = await client().request(req);
+    ["read", read],
+    ["write", write],
+  ] as const)("%s without Retry-After recovers", async (_, req) => {
+    const fly = standIn((_, n) => (n <= 2 ? refuse() : Response.json({ ok: true })));
+    const res = await settle(standInClient(fly.fetch, { rateLimits: false }).request(req));
     expect(res.data).toEqual({ ok: true });
-    expect(sent(path)).toBe(3);
+    expect(fly.sent).toHaveLength(3);
   });
 
   it.each([
-    ["read", read, "GET", READ_PATH],
-    ["write", write, "POST", WRITE_PATH],
-  ] as const)("%s waits the seconds Retry-After asks for", async (_, req, method, path) => {
-    fly.reply(method, path, failThen([status(429, { "retry-after": "1" })]));
-    const started = Date.now();
-    await client().request(req);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(990);
-    expect(sent(path)).toBe(2);
+    ["read", read],
+    ["write", write],
+  ] as const)("%s waits the seconds Retry-After asks for", async (_, req) => {
+    const fly = standIn((_, n) => (n === 1 ? refuse({ "retry-after": "3" }) : Response.json({ ok: true })));
+    await settle(standInClient(fly.fetch, { rateLimits: false }).request(req));
+    expect(fly.sent).toHaveLength(2);
+    expect(gapsOf(fly.sent)[0]).toBeGreaterThanOrEqual(3000);
+    expect(gapsOf(fly.sent)[0]).toBeLessThan(3100);
   });
 
   it("honours Retry-After as an HTTP date", async () => {
-    const at = new Date(Date.now() + 1500).toUTCString();
-    fly.reply("POST", WRITE_PATH, failThen([status(429, { "retry-after": at })]));
-    const started = Date.now();
-    await client().request(write);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(400);
-    expect(sent(WRITE_PATH)).toBe(2);
+    // The date is taken when Fly answers, as a server would.
+    const at = () => new Date(Date.now() + 5500).toUTCString();
+    const fly = standIn((_, n) => (n === 1 ? refuse({ "retry-after": at() }) : Response.json({ ok: true })));
+    await settle(standInClient(fly.fetch, { rateLimits: false }).request(write));
+    expect(fly.sent).toHaveLength(2);
+    // The date has whole seconds: 5 or 6 s from now.
+    expect(gapsOf(fly.sent)[0]).toBeGreaterThanOrEqual(4500);
   });
 
   it("does not wait out a Retry-After longer than the cap; the agent is told to wait", async () => {
-    fly.reply("POST", WRITE_PATH, status(429, { "retry-after": "120" }));
-    const err = await failure(client().request(write));
+    const fly = standIn(() => refuse({ "retry-after": "120" }));
+    const err = await settle(failure(standInClient(fly.fetch, { rateLimits: false }).request(write)));
     expect(err.status).toBe(429);
     expect(err.details.retryAfterSeconds).toBe(120);
-    expect(sent(WRITE_PATH)).toBe(1);
+    expect(fly.sent).toHaveLength(1);
     expect(describeFlyError(err)).toContain("Wait 120s");
   });
 
   it("gives up after the configured attempts and says how many", async () => {
-    fly.reply("POST", WRITE_PATH, status(429));
-    const err = await failure(client().request(write));
-    expect(sent(WRITE_PATH)).toBe(3);
+    const fly = standIn(() => refuse());
+    const err = await settle(failure(standInClient(fly.fetch, { rateLimits: false }).request(write)));
+    expect(fly.sent).toHaveLength(3);
     expect(err.details.attempts).toBe(3);
     expect(describeFlyError(err)).toContain("after 3 attempts");
   });
@@ -191,47 +203,43 @@ describe("connection failures", () => {
 });
 
 describe("timeouts: every attempt has its own", () => {
-  const slowThenFast = () => {
-    let n = 0;
-    return async () => {
-      if (n++ === 0) await delay(400);
-      return json({ ok: true });
-    };
-  };
+  beforeEach(() => useFakeClock());
+  afterEach(() => vi.useRealTimers());
+  /** Never answers; gives up only when the request is aborted. */
+  const hang = (req: Request) =>
+    new Promise<Response>((_, reject) => req.signal.addEventListener("abort", () => reject(req.signal.reason)));
+  const hangThenAnswer = (req: Request, n: number) => (n === 1 ? hang(req) : Response.json({ ok: true }));
 
   it("a read that times out is tried again", async () => {
-    fly.reply("GET", READ_PATH, slowThenFast());
-    const res = await client().request({ ...read, timeoutMs: 80 });
+    const fly = standIn(hangThenAnswer);
+    const res = await settle(standInClient(fly.fetch, { rateLimits: false }).request({ ...read, timeoutMs: 80 }));
     expect(res.data).toEqual({ ok: true });
-    expect(sent(READ_PATH)).toBe(2);
+    expect(fly.sent).toHaveLength(2);
+    expect((fly.sent[1]?.at ?? 0) - (fly.sent[0]?.at ?? 0)).toBeGreaterThanOrEqual(80);
   });
 
   it("a write that times out is sent once, outcome unknown", async () => {
-    fly.reply("POST", WRITE_PATH, slowThenFast());
-    const started = Date.now();
-    const err = await failure(client().request({ ...write, timeoutMs: 80 }));
-    expect(Date.now() - started).toBeLessThan(350);
+    const fly = standIn(hangThenAnswer);
+    const err = await settle(failure(standInClient(fly.fetch, { rateLimits: false }).request({ ...write, timeoutMs: 80 })));
+    expect(performance.now() - (fly.sent[0]?.at ?? 0)).toBe(80);
     expect(err.details.kind).toBe("timeout");
     expect(err.details.outcomeUnknown).toBe(true);
-    expect(sent(WRITE_PATH)).toBe(1);
+    expect(fly.sent).toHaveLength(1);
     expect(describeFlyError(err)).toContain("machines_get");
   });
 
   it("the whole call is bounded by totalMs", async () => {
-    fly.reply("GET", READ_PATH, async () => {
-      await delay(400);
-      return json({});
+    const fly = standIn(hang);
+    const client = standInClient(fly.fetch, {
+      rateLimits: false,
+      retry: { attempts: 10, baseDelayMs: 1, maxDelayMs: 1, totalMs: 200 },
     });
-    const started = Date.now();
-    const err = await failure(
-      client({ retry: { attempts: 10, baseDelayMs: 1, maxDelayMs: 1, totalMs: 200 } }).request({
-        ...read,
-        timeoutMs: 60,
-      }),
-    );
+    await warm(client);
+    const err = await settle(failure(client.request({ ...read, timeoutMs: 60 })));
     expect(err.details.kind).toBe("timeout");
-    expect(Date.now() - started).toBeLessThan(350);
-    expect(sent(READ_PATH)).toBeLessThanOrEqual(4);
+    expect(performance.now() - (fly.sent[0]?.at ?? 0)).toBeLessThanOrEqual(200);
+    // 60 ms each: a fourth attempt would not have its full time left.
+    expect(fly.sent).toHaveLength(3);
   });
 });
 

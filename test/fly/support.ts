@@ -1,5 +1,6 @@
 import { HttpResponse } from "msw";
-import { type FlyClientOptions, type FlyRequest, createFlyClient } from "../../src/fly/client.js";
+import { vi } from "vitest";
+import { type FlyClient, type FlyClientOptions, type FlyRequest, createFlyClient } from "../../src/fly/client.js";
 import { FlyApiError } from "../../src/fly/errors.js";
 import { MOCK_BASE_URL, MOCK_TOKEN } from "../support/fly-mock.js";
 
@@ -54,3 +55,59 @@ export function failThen(failures: Array<() => Response>, ok: () => Response = (
 }
 
 export const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Fake `setTimeout`, `Date` and `performance`: limiter, retry and timeout tests never race the wall clock. */
+export function useFakeClock(): void {
+  vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date", "performance"] });
+}
+
+/** Advances the fake clock in small steps until `promise` settles (or `limitMs` of fake time passed). */
+export async function settle<T>(promise: Promise<T>, limitMs = 600_000, stepMs = 5): Promise<T> {
+  let done = false;
+  promise.then(
+    () => {
+      done = true;
+    },
+    () => {
+      done = true;
+    },
+  );
+  for (let t = 0; !done && t < limitMs; t += stepMs) await vi.advanceTimersByTimeAsync(stepMs);
+  return promise;
+}
+
+export interface Sent {
+  method: string;
+  path: string;
+  /** Fake time at which the request reached the stand-in. */
+  at: number;
+}
+
+/** A stand-in for Fly as a fetch function: no sockets, so it runs under the fake clock. */
+export function standIn(answer: (req: Request, n: number) => Response | Promise<Response>) {
+  const sent: Sent[] = [];
+  const fetch: typeof globalThis.fetch = async (input, init) => {
+    const req = new Request(input, init);
+    if (new URL(req.url).pathname === WARM_PATH) return new Response(null, { status: 204 });
+    sent.push({ method: req.method, path: new URL(req.url).pathname, at: performance.now() });
+    return answer(req, sent.length);
+  };
+  return { fetch, sent };
+}
+
+/** Waits, in real time and without moving the fake clock, until the stand-in has seen `count` requests. */
+export async function untilSent(sent: Sent[], count = 1): Promise<void> {
+  while (sent.length < count) await new Promise((resolve) => setImmediate(resolve));
+}
+
+const WARM_PATH = "/v1/warm-up";
+
+/**
+ * Sends one request the stand-in answers unseen: the client loads its HTTP library on its first
+ * request, which takes real time while a test steps the fake clock.
+ */
+export const warm = (client: FlyClient) => settle(client.request({ method: "GET", path: "/warm-up" }));
+
+/** A client against a stand-in, with Fly's default limits unless told otherwise. */
+export const standInClient = (fetch: typeof globalThis.fetch, opts: Partial<FlyClientOptions> = {}) =>
+  createFlyClient({ baseUrl: "http://fly.test", userAgent: "fly-test", fetch, ...opts });

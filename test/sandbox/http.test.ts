@@ -49,7 +49,7 @@ describe("sandbox routing and auth", () => {
 });
 
 describe("sandbox rate limits", () => {
-  it("allows a burst of 3 per action and machine, then 429 with Retry-After", async () => {
+  it("allows a burst of 3 per action and machine, then 429 without Retry-After, as Fly", async () => {
     const sb = createSandbox({ transitionMs: 0 });
     const id = seeded(sb, "demo-web");
     const statuses: number[] = [];
@@ -60,7 +60,7 @@ describe("sandbox rate limits", () => {
     }
     expect(statuses).toEqual([200, 200, 200, 429]);
     expect(last!.body).toEqual({ error: "rate limit exceeded" });
-    expect(Number(last!.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    expect(last!.headers.get("retry-after")).toBeNull();
     // Another action, or another machine, has its own bucket.
     expect((await call(sb, "GET", `/apps/demo-app/machines/${id}/versions`)).status).toBe(200);
     expect(

@@ -13,7 +13,8 @@ describe("Fly errors reach the agent as tool results with the next step", () => 
     [400, { error: "invalid signal" }, {}, ["400 Bad Request", "invalid signal", "Fix the input"]],
     [401, { error: "Authenticate: token validation error" }, {}, ["401", "token validation error", "FLY_API_TOKEN"]],
     [404, { error: "machine not found" }, {}, ["404", "machine not found", "list them first"]],
-    [408, { error: "deadline exceeded" }, {}, ["408", "deadline exceeded", "Call again"]],
+    // A write answered 408 may have happened: check, never repeat blindly.
+    [408, { error: "deadline exceeded" }, {}, ["408", "deadline exceeded", "Outcome unknown", "machines_get"]],
     [409, { error: "lease currently held by ops@example.com, expires at 2026-11-23 10:00:00 UTC" }, {}, ["409", "held by ops@example.com", "expires at", "lease_nonce"]],
     [422, { error: "app name taken", status: "name_taken" }, {}, ["422", "name_taken", "Choose another name"]],
     [429, { error: "rate limit exceeded" }, { "retry-after": "2" }, ["429", "rate limit exceeded", "Wait 2s"]],
