@@ -271,10 +271,10 @@ export function createServer(serverOpts: ServerOptions): McpServer {
               })
             : { confirmed: false, reason: "this server cannot ask for confirmation" };
           if (!answer.confirmed) {
-            auditRefusal({ decision: confirmVerdict(false, extra.requestInfo !== undefined), reason: answer.reason });
+            auditRefusal({ decision: confirmVerdict(answer, extra.requestInfo !== undefined), reason: answer.reason });
             return errorResult(`Not done: ${decision.message}\n${answer.reason}`);
           }
-          verdict = confirmVerdict(true, extra.requestInfo !== undefined);
+          verdict = confirmVerdict(answer, extra.requestInfo !== undefined);
         }
         // Audit before act: nothing reaches Fly unless this line was written.
         try {

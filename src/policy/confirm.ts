@@ -11,6 +11,8 @@ export const DEFAULT_CONFIRM_TIMEOUT_MS = 10 * 60_000;
 export interface Confirmation {
   confirmed: boolean;
   reason: string;
+  /** The client answered the question (accept, decline, dismiss); false when it could not be asked or never answered. */
+  answered?: boolean;
 }
 
 const HOW_TO_ALLOW =
@@ -83,23 +85,24 @@ export async function askConfirmation(
     return { confirmed: false, reason: failureReason(error, timeout, options?.signal) };
   }
   if (result.action === "accept" && result.content?.confirm === true) {
-    return { confirmed: true, reason: "confirmed by the user" };
+    return { answered: true, confirmed: true, reason: "confirmed by the user" };
   }
   if (result.action === "accept") {
-    return { confirmed: false, reason: "The user did not tick Confirm; nothing was done." };
+    return { answered: true, confirmed: false, reason: "The user did not tick Confirm; nothing was done." };
   }
   if (result.action === "decline") {
-    return { confirmed: false, reason: "The user declined; nothing was done. Do not retry unless they ask." };
+    return { answered: true, confirmed: false, reason: "The user declined; nothing was done. Do not retry unless they ask." };
   }
-  return { confirmed: false, reason: "The user dismissed the confirmation; nothing was done." };
+  return { answered: true, confirmed: false, reason: "The user dismissed the confirmation; nothing was done." };
 }
 
 /**
  * The audit verdict of a confirmation. Over HTTP the remote agent's own MCP client answers the
- * elicitation, and nothing shows that a person saw it: the audit says the client answered.
+ * elicitation, and nothing shows that a person saw it: the audit says the client answered. A question
+ * nobody answered (timeout, hang-up, no elicitation) is a plain decline.
  */
-export const confirmVerdict = (confirmed: boolean, overHttp: boolean): string =>
-  `confirm-${confirmed ? "accepted" : "declined"}${overHttp ? "-by-client" : ""}`;
+export const confirmVerdict = (answer: Pick<Confirmation, "confirmed" | "answered">, overHttp: boolean): string =>
+  `confirm-${answer.confirmed ? "accepted" : "declined"}${overHttp && answer.answered ? "-by-client" : ""}`;
 
 /** One start-up line when HTTP agents confirm destructive calls: their own client is the one asked. */
 export function clientConfirmationNotice(modes: readonly (string | undefined)[]): string | undefined {

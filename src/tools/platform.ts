@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { withListKeys } from "./casing.js";
-import { regionList } from "./results.js";
+import { adapted, regionList } from "./results.js";
 import { defineTools } from "./types.js";
 
 const REGION_KEYS = [
@@ -28,7 +28,6 @@ export const platformTools = defineTools([
     path: "/platform/regions",
     input: z.object({}),
     // Fly answers `Regions`/`Nearest`; the spec says `regions`/`nearest`. Read both.
-    shape: (res, args) =>
-      regionList({ ...res, data: withListKeys(res.data, ["nearest"], "regions", REGION_KEYS) }, args),
+    shape: adapted(regionList, (res) => ({ ...res, data: withListKeys(res.data, ["nearest"], "regions", REGION_KEYS) })),
   },
 ]);

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { appName, cursor, full, limit, matching, region, volumeId } from "./fields.js";
-import { volumeList } from "./results.js";
+import { adapted, volumeList } from "./results.js";
 import { defineTools } from "./types.js";
 
 const target = { app_name: appName, volume_id: volumeId };
@@ -43,7 +43,7 @@ export const volumeTools = defineTools([
         .describe("Also show volumes being destroyed (pending_destroy, destroying, ...)"),
     }),
     query: ["limit", "cursor"],
-    shape: (res, args) => volumeList(args.include_destroying ? res : { ...res, data: liveVolumes(res.data) }, args),
+    shape: adapted(volumeList, (res, args) => (args.include_destroying ? res : { ...res, data: liveVolumes(res.data) })),
   },
   {
     name: "volumes_get",

@@ -174,7 +174,9 @@ describe("the audit log", () => {
     await call(client, "machines_exec", { app_name: APP, machine_id: M, command: ["id"] });
     await audit.close();
     // An allowed call has two lines: before the request, and its outcome under the same call id.
+    // secrets_set first reads which secrets it would overwrite: that read is announced before it leaves.
     expect(lines.map((l) => [l.event, l.tool, l.decision, l.status])).toEqual([
+      ["state_read", "secrets_set", "read-state", undefined],
       ["tool_call", "secrets_set", "allow", undefined],
       ["tool_result", "secrets_set", "allow", 200],
       ["tool_call", "machines_get", "allow", undefined],
@@ -182,9 +184,10 @@ describe("the audit log", () => {
       ["tool_call", "machines_exec", "deny", undefined],
     ]);
     expect(lines[1]!.callId).toBe(lines[0]!.callId);
-    expect(lines[2]!.callId).not.toBe(lines[0]!.callId);
+    expect(lines[2]!.callId).toBe(lines[0]!.callId);
+    expect(lines[3]!.callId).not.toBe(lines[0]!.callId);
     expect(lines[0]).toMatchObject({ agent: "local", app: APP });
-    expect(typeof lines[1]!.durationMs).toBe("number");
+    expect(typeof lines[2]!.durationMs).toBe("number");
     expect(raw()).not.toContain("very-secret-value-123");
     expect(raw()).not.toContain(fly.token);
     expect(raw()).toContain("API_KEY");
