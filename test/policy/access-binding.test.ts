@@ -38,6 +38,7 @@ describe("an agent's access control is bound to its token scope and policy", () 
     expect(await access.confirm(server, "Delete machine 148e?")).toEqual({
       confirmed: true,
       reason: "confirmed by the user",
+      answered: true,
     });
     expect(asked).toMatchObject([{ message: "Delete machine 148e?" }]);
   });

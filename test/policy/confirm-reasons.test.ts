@@ -72,6 +72,7 @@ describe("what counts as a yes", () => {
     expect(await askConfirmation(server, MESSAGE)).toEqual({
       confirmed: false,
       reason: "The user did not tick Confirm; nothing was done.",
+      answered: true,
     });
   });
 
@@ -94,6 +95,7 @@ describe("what counts as a yes", () => {
     expect(await askConfirmation(server, MESSAGE)).toEqual({
       confirmed: false,
       reason: "The user dismissed the confirmation; nothing was done.",
+      answered: true,
     });
   });
 

@@ -26,6 +26,7 @@ describe("askConfirmation", () => {
     expect(await askConfirmation(server, MESSAGE)).toEqual({
       confirmed: true,
       reason: "confirmed by the user",
+      answered: true,
     });
     expect(requests).toEqual([
       {
