@@ -25,13 +25,22 @@ export async function runBurst(): Promise<BenchResult> {
     if (res.status === 429) tooMany++;
     return res;
   };
-  const fly = createFlyClient({ baseUrl: "http://sandbox.local", token: "sandbox", fetch: countingFetch, userAgent: USER_AGENT });
+  const fly = createFlyClient({
+    baseUrl: "http://sandbox.local",
+    token: "sandbox",
+    fetch: countingFetch,
+    userAgent: USER_AGENT,
+  });
   const access = createAccessControl({
     scope: "org",
     policy: policyFromFlags({ access: "all", destructive: "allow" }),
   });
-  const client = await connectInMemory(createServer({ tools: coreTools, fly, access, audit: { record: () => {} }, logger: silentLogger() }));
-  const machineId = [...sandbox.store.apps.get("demo-app")!.machines.values()].find((m) => m.name === "demo-web")!.id;
+  const client = await connectInMemory(
+    createServer({ tools: coreTools, fly, access, audit: { record: () => {} }, logger: silentLogger() }),
+  );
+  const machineId = [...sandbox.store.apps.get("demo-app")!.machines.values()].find(
+    (m) => m.name === "demo-web",
+  )!.id;
 
   const started = performance.now();
   await Promise.all(
@@ -44,8 +53,12 @@ export async function runBurst(): Promise<BenchResult> {
 
   const minimumMs = ((CALLS - BURST) / PER_SECOND) * 1000;
   const ratio = totalMs / minimumMs;
-  console.log(`\nRate-limit burst (${CALLS} parallel machines_signal on one machine; Fly: ${PER_SECOND}/s, burst ${BURST})`);
-  console.log(`  total ${(totalMs / 1000).toFixed(2)} s, minimum ${(minimumMs / 1000).toFixed(0)} s, x${ratio.toFixed(3)}`);
+  console.log(
+    `\nRate-limit burst (${CALLS} parallel machines_signal on one machine; Fly: ${PER_SECOND}/s, burst ${BURST})`,
+  );
+  console.log(
+    `  total ${(totalMs / 1000).toFixed(2)} s, minimum ${(minimumMs / 1000).toFixed(0)} s, x${ratio.toFixed(3)}`,
+  );
   console.log(`  upstream requests ${upstream}, of which 429: ${tooMany}`);
   return {
     rows: [
@@ -55,7 +68,12 @@ export async function runBurst(): Promise<BenchResult> {
         goal: "<= x1.1",
         met: ratio <= 1.1,
       },
-      { name: "burst: upstream 429s", figure: `${tooMany} of ${upstream} requests`, goal: "0", met: tooMany === 0 },
+      {
+        name: "burst: upstream 429s",
+        figure: `${tooMany} of ${upstream} requests`,
+        goal: "0",
+        met: tooMany === 0,
+      },
     ],
     figures: {
       calls: CALLS,

@@ -20,7 +20,9 @@ function startupSteps(): Record<string, number> {
     const out = execFileSync(process.execPath, ["bench/startup-profile.mjs"], { encoding: "utf8" });
     return JSON.parse(out) as Record<string, number>;
   });
-  return Object.fromEntries(Object.keys(runs[0]!).map((step) => [step, round(median(runs.map((r) => r[step]!)), 1)]));
+  return Object.fromEntries(
+    Object.keys(runs[0]!).map((step) => [step, round(median(runs.map((r) => r[step]!)), 1)]),
+  );
 }
 
 /** Spawn until `initialize` is answered: our CLI in sandbox mode against a one-tool floor, interleaved. */
@@ -55,7 +57,12 @@ export async function runColdStart(): Promise<BenchResult> {
   return {
     rows: [
       { name: "cold start: ours / floor", figure: `${ms(oursMs)} / ${ms(floorMs)}`, goal: "-" },
-      { name: "cold start: ratio to floor", figure: `x${ratio.toFixed(2)}`, goal: "<= x1.5", met: ratio <= 1.5 },
+      {
+        name: "cold start: ratio to floor",
+        figure: `x${ratio.toFixed(2)}`,
+        goal: "<= x1.5",
+        met: ratio <= 1.5,
+      },
     ],
     figures: {
       runs: RUNS,

@@ -4,7 +4,7 @@ import { createFlyClient } from "../src/fly/client.js";
 import { silentLogger } from "../src/log.js";
 import { createAccessControl, policyFromFlags } from "../src/policy/index.js";
 import { type AccessControl, createServer } from "../src/server.js";
-import { DEFAULT_TOOLSETS, allTools, selectTools, toolsets } from "../src/tools/index.js";
+import { allTools, DEFAULT_TOOLSETS, selectTools, toolsets } from "../src/tools/index.js";
 import type { ToolDef } from "../src/tools/types.js";
 import { USER_AGENT } from "../src/version.js";
 import { connectInMemory } from "./mcp.js";
@@ -29,11 +29,19 @@ const costOf = (value: unknown, tools: number): Cost => {
 // The whole catalog, stated explicitly: the server has no allow-all default.
 const everything = createAccessControl({
   scope: "org",
-  policy: { name: "bench", access: ["read", "write", "exec", "admin"], apps: "*", destructive: "allow", reveal_secrets: true },
+  policy: {
+    name: "bench",
+    access: ["read", "write", "exec", "admin"],
+    apps: "*",
+    destructive: "allow",
+    reveal_secrets: true,
+  },
 });
 
 async function listed(tools: readonly ToolDef[], access: AccessControl = everything): Promise<Tool[]> {
-  const client = await connectInMemory(createServer({ tools, fly, access, audit: { record: () => {} }, logger: silentLogger() }));
+  const client = await connectInMemory(
+    createServer({ tools, fly, access, audit: { record: () => {} }, logger: silentLogger() }),
+  );
   const { tools: list } = await client.listTools();
   await client.close();
   return list;
@@ -68,7 +76,9 @@ export async function runContext(): Promise<BenchResult> {
 
   console.log("\nContext cost (cl100k_base tokens of JSON.stringify({tools}) from tools/list)");
   const line = (label: string, c: Cost) =>
-    console.log(`  ${label.padEnd(34)} ${String(c.tools).padStart(4)} tools ${int(c.tokens).padStart(7)} tokens ${int(c.bytes).padStart(8)} bytes`);
+    console.log(
+      `  ${label.padEnd(34)} ${String(c.tools).padStart(4)} tools ${int(c.tokens).padStart(7)} tokens ${int(c.bytes).padStart(8)} bytes`,
+    );
   line("full catalog (all)", full);
   line(`default (${DEFAULT_TOOLSETS.join("+")})`, byDefault);
   line("read-only agent", readAgent);
@@ -89,8 +99,19 @@ export async function runContext(): Promise<BenchResult> {
       goal("context: full catalog", full, 15_000),
       goal("context: default list", byDefault, 6_000),
       goal("context: read-only agent", readAgent, 2_500),
-      { name: "context: deploy-scoped agent", figure: `${int(deployAgent.tokens)} tokens, ${deployAgent.tools} tools`, goal: "-" },
+      {
+        name: "context: deploy-scoped agent",
+        figure: `${int(deployAgent.tokens)} tokens, ${deployAgent.tools} tools`,
+        goal: "-",
+      },
     ],
-    figures: { full, default: byDefault, readOnly: readAgent, deployScoped: deployAgent, perToolset, largest },
+    figures: {
+      full,
+      default: byDefault,
+      readOnly: readAgent,
+      deployScoped: deployAgent,
+      perToolset,
+      largest,
+    },
   };
 }

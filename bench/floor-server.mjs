@@ -24,7 +24,12 @@ if (process.env.FLY_API_HOSTNAME) {
     "apps_get",
     { description: "Get an app.", inputSchema: { app_name: z.string() } },
     async ({ app_name }) => {
-      const res = await fly.request({ method: "GET", path: `/apps/${app_name}`, action: "apps_get", app: app_name });
+      const res = await fly.request({
+        method: "GET",
+        path: `/apps/${app_name}`,
+        action: "apps_get",
+        app: app_name,
+      });
       return { content: [{ type: "text", text: JSON.stringify(res.data) }] };
     },
   );

@@ -10,10 +10,19 @@ import type { FlyClient } from "../src/fly/client.js";
 
 function baselineServer(fly: FlyClient): McpServer {
   const server = new McpServer({ name: "baseline", version: "1.0.0" });
-  server.registerTool("apps_get", { description: "Get an app.", inputSchema: { app_name: z.string() } }, async ({ app_name }) => {
-    const res = await fly.request({ method: "GET", path: `/apps/${app_name}`, action: "apps_get", app: app_name });
-    return { content: [{ type: "text", text: JSON.stringify(res.data) }] };
-  });
+  server.registerTool(
+    "apps_get",
+    { description: "Get an app.", inputSchema: { app_name: z.string() } },
+    async ({ app_name }) => {
+      const res = await fly.request({
+        method: "GET",
+        path: `/apps/${app_name}`,
+        action: "apps_get",
+        app: app_name,
+      });
+      return { content: [{ type: "text", text: JSON.stringify(res.data) }] };
+    },
+  );
   return server;
 }
 
@@ -26,7 +35,10 @@ export async function startBaselineServer(fly: FlyClient): Promise<{ url: URL; c
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const server = baselineServer(fly);
-    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+    const transport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: undefined,
+      enableJsonResponse: true,
+    });
     res.on("close", () => {
       void transport.close();
       void server.close();

@@ -5,7 +5,7 @@ import { createInterface } from "node:readline";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { callOk } from "./mcp.js";
-import { type BenchResult, type Row, int, ms, round, summarize } from "./stats.js";
+import { type BenchResult, int, ms, type Row, round, summarize } from "./stats.js";
 
 const CONCURRENCY = [1, 8, 32];
 const DURATION_MS = 4_000;

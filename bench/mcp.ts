@@ -12,7 +12,11 @@ export async function connectInMemory(server: McpServer): Promise<Client> {
 }
 
 /** Calls a tool and fails loudly on an error result: a benchmark of failures measures nothing. */
-export async function callOk(client: Client, name: string, args: Record<string, unknown>): Promise<CallToolResult> {
+export async function callOk(
+  client: Client,
+  name: string,
+  args: Record<string, unknown>,
+): Promise<CallToolResult> {
   const result = (await client.callTool({ name, arguments: args })) as CallToolResult;
   if (result.isError) {
     const text = result.content.map((c) => (c.type === "text" ? c.text : "")).join("\n");

@@ -47,7 +47,8 @@ export async function runOverhead(): Promise<BenchResult> {
     return performance.now() - t;
   };
   const ways = {
-    direct: (app: string) => timed(() => direct.request({ method: "GET", path: `/apps/${app}`, action: "apps_get", app })),
+    direct: (app: string) =>
+      timed(() => direct.request({ method: "GET", path: `/apps/${app}`, action: "apps_get", app })),
     floor: (app: string) => timed(() => callOk(floor, "apps_get", { app_name: app })),
     ours: (app: string) => timed(() => callOk(ours, "apps_get", { app_name: app })),
   };
@@ -78,10 +79,17 @@ export async function runOverhead(): Promise<BenchResult> {
   console.log(`\nPer-call overhead (apps_get, ${SAMPLES} interleaved triples after ${WARMUP} warm-up)`);
   console.log(`  direct call              p50 ${ms(d.p50)}  p99 ${ms(d.p99)}`);
   console.log(`  one-tool SDK server      p50 ${ms(f.p50)}  p99 ${ms(f.p99)}  (+${ms(floorOverhead.p50)})`);
-  console.log(`  fly-machines-mcp         p50 ${ms(m.p50)}  p99 ${ms(m.p99)}  (+${ms(overhead.p50)}, x${ratio.p50.toFixed(2)})`);
+  console.log(
+    `  fly-machines-mcp         p50 ${ms(m.p50)}  p99 ${ms(m.p99)}  (+${ms(overhead.p50)}, x${ratio.p50.toFixed(2)})`,
+  );
   console.log(`  ours over the floor      p50 +${ms(m.p50 - f.p50)}  p99 +${ms(m.p99 - f.p99)}`);
 
-  const r = (s: typeof d) => ({ n: s.n, p50Ms: round(s.p50, 3), p99Ms: round(s.p99, 3), meanMs: round(s.mean, 3) });
+  const r = (s: typeof d) => ({
+    n: s.n,
+    p50Ms: round(s.p50, 3),
+    p99Ms: round(s.p99, 3),
+    meanMs: round(s.mean, 3),
+  });
   return {
     rows: [
       { name: "per-call: direct p50 / p99", figure: `${ms(d.p50)} / ${ms(d.p99)}`, goal: "-" },

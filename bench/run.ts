@@ -34,7 +34,9 @@ const machine = {
   node: process.version,
   loadAverage: os.loadavg().map((l) => Number(l.toFixed(2))),
 };
-console.log(`fly-machines-mcp benchmarks: ${machine.cores} cores (${machine.cpuModel}), node ${machine.node}`);
+console.log(
+  `fly-machines-mcp benchmarks: ${machine.cores} cores (${machine.cpuModel}), node ${machine.node}`,
+);
 
 const started = performance.now();
 const rows: Row[] = [];
@@ -48,12 +50,21 @@ for (const [name, run] of selected) {
 const totalSeconds = (performance.now() - started) / 1000;
 
 const verdict = (met: boolean | undefined) => (met === undefined ? "" : met ? "yes" : "NO");
-const table = [["benchmark", "figure", "goal", "met?"], ...rows.map((r) => [r.name, r.figure, r.goal, verdict(r.met)])];
+const table = [
+  ["benchmark", "figure", "goal", "met?"],
+  ...rows.map((r) => [r.name, r.figure, r.goal, verdict(r.met)]),
+];
 const widths = table[0]!.map((_, col) => Math.max(...table.map((line) => line[col]!.length)));
-const format = (line: string[]) => line.map((cell, col) => cell.padEnd(widths[col]!)).join("  ").trimEnd();
+const format = (line: string[]) =>
+  line
+    .map((cell, col) => cell.padEnd(widths[col]!))
+    .join("  ")
+    .trimEnd();
 console.log(`\n${format(table[0]!)}\n${widths.map((w) => "-".repeat(w)).join("  ")}`);
 for (const line of table.slice(1)) console.log(format(line));
-console.log(`\n${rows.filter((r) => r.met === false).length} goal(s) missed; benchmarks took ${totalSeconds.toFixed(0)} s`);
+console.log(
+  `\n${rows.filter((r) => r.met === false).length} goal(s) missed; benchmarks took ${totalSeconds.toFixed(0)} s`,
+);
 
 const results = {
   date: new Date().toISOString(),

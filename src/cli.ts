@@ -5,7 +5,7 @@ import { createLogger } from "./log.js";
 import { findAgentByKey, hashKey } from "./policy/agent-policy.js";
 import { clientConfirmationNotice } from "./policy/confirm.js";
 import { scrubText } from "./policy/scrub.js";
-import { type Runtime, createRuntime } from "./runtime.js";
+import { createRuntime, type Runtime } from "./runtime.js";
 import { serveStdio } from "./transport/stdio.js";
 import { VERSION } from "./version.js";
 
@@ -79,14 +79,29 @@ const program = new Command()
   .name("fly-machines-mcp")
   .description("MCP server for the Fly.io Machines API")
   .version(VERSION)
-  .option("--app <name>", "default app for tool calls (env FLY_MCP_APP; FLY_APP_NAME when not running on Fly)")
+  .option(
+    "--app <name>",
+    "default app for tool calls (env FLY_MCP_APP; FLY_APP_NAME when not running on Fly)",
+  )
   .option("--org <slug>", "default organization (env FLY_ORG_SLUG)")
   .addOption(new Option("--transport <kind>", "stdio or http").choices(["stdio", "http"]))
   .option("--sandbox", "talk to a built-in local emulation of the Machines API; no token needed")
   .option("--toolsets <list>", "comma-separated toolsets, or all (env FLY_MCP_TOOLSETS)")
   .option("--dynamic-toolsets", "let the agent list toolsets and switch one on at run time")
-  .addOption(new Option("--access <level>", "what the agent may do: read, write or all").choices(["read", "write", "all"]))
-  .addOption(new Option("--destructive <mode>", "destructive actions: deny, confirm or allow").choices(["deny", "confirm", "allow"]))
+  .addOption(
+    new Option("--access <level>", "what the agent may do: read, write or all").choices([
+      "read",
+      "write",
+      "all",
+    ]),
+  )
+  .addOption(
+    new Option("--destructive <mode>", "destructive actions: deny, confirm or allow").choices([
+      "deny",
+      "confirm",
+      "allow",
+    ]),
+  )
   .addOption(
     new Option("--token-scope <scope>", "what the Fly token can do (env FLY_TOKEN_SCOPE)").choices([
       "readonly",
@@ -106,13 +121,19 @@ const program = new Command()
   .option("--allowed-hosts <list>", "Host headers accepted over HTTP")
   .option("--allowed-origins <list>", "Origin headers accepted over HTTP")
   .option("--stateless", "HTTP without sessions, for several replicas")
-  .option("--allow-keyless-loopback", "HTTP on 127.0.0.1 without agent keys, with the flag policy (local development only)")
+  .option(
+    "--allow-keyless-loopback",
+    "HTTP on 127.0.0.1 without agent keys, with the flag policy (local development only)",
+  )
   .option("--max-sessions <n>", "HTTP sessions open at once, all agents (default 100)")
   .option("--max-sessions-per-agent <n>", "HTTP sessions open at once per agent (default 20)")
   .option("--max-connections <n>", "open HTTP connections (default 512)")
   .option("--headers-timeout <seconds>", "time to receive a request's headers (default 10)")
   .option("--request-timeout <seconds>", "time to receive a whole request, body included (default 30)")
-  .option("--confirm-timeout <seconds>", "how long a confirmation waits for the person's answer (default 600)")
+  .option(
+    "--confirm-timeout <seconds>",
+    "how long a confirmation waits for the person's answer (default 600)",
+  )
   .option("--log-level <level>", "fatal, error, warn, info, debug, trace or silent")
   .action((flags: CliFlags) => runServer(flags));
 
@@ -130,7 +151,7 @@ program
     const chunks: Buffer[] = [];
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
     const key = Buffer.concat(chunks).toString("utf8");
-    if (!key.trim()) fail("hash-key: no key on stdin (try: printf %s \"$KEY\" | fly-machines-mcp hash-key)");
+    if (!key.trim()) fail('hash-key: no key on stdin (try: printf %s "$KEY" | fly-machines-mcp hash-key)');
     process.stdout.write(`${hashKey(key)}\n`);
   });
 
@@ -142,7 +163,8 @@ program
   .option("--no-rate-limits", "turn Fly's per-action rate limits off")
   .action(async (opts: { port: string; host: string; rateLimits: boolean }) => {
     const port = opts.port.trim() === "" ? Number.NaN : Number(opts.port);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) fail("sandbox --port: must be a port number from 0 to 65535");
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      fail("sandbox --port: must be a port number from 0 to 65535");
     if (opts.host.trim() === "") fail("sandbox --host: must be an address, e.g. 127.0.0.1");
     const { startSandboxServer } = await import("./sandbox/index.js");
     const served = await startSandboxServer({ port, host: opts.host, rateLimits: opts.rateLimits });
@@ -154,7 +176,9 @@ program
 
 program
   .command("config")
-  .description("print the entry for an MCP client (claude-desktop, claude-code, cursor, vscode, windsurf), or --write it")
+  .description(
+    "print the entry for an MCP client (claude-desktop, claude-code, cursor, vscode, windsurf), or --write it",
+  )
   .argument("<client>", "claude-desktop, claude-code, cursor, vscode or windsurf")
   .argument("[flags...]", "server flags for a local entry, after --, e.g. -- --access write")
   .option("--name <name>", "server name in the client's config", "fly")
@@ -174,6 +198,8 @@ program
   });
 
 program.parseAsync(process.argv).catch((error: unknown) => {
-  process.stderr.write(`fly-machines-mcp: ${scrubText(error instanceof Error ? error.message : String(error))}\n`);
+  process.stderr.write(
+    `fly-machines-mcp: ${scrubText(error instanceof Error ? error.message : String(error))}\n`,
+  );
   process.exit(1);
 });

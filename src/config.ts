@@ -1,8 +1,8 @@
 import { z } from "zod";
+import { parseToken, TokenFormatError } from "./fly/auth.js";
 import { DEFAULT_CONFIRM_TIMEOUT_MS } from "./policy/confirm.js";
-import { TokenFormatError, parseToken } from "./fly/auth.js";
-import { appName, orgSlug } from "./tools/fields.js";
 import { DEFAULT_TOOLSETS, TOOLSET_NAMES } from "./tools/default-toolsets.js";
+import { appName, orgSlug } from "./tools/fields.js";
 
 export const DEFAULT_API_HOSTNAME = "https://api.machines.dev";
 
@@ -48,12 +48,19 @@ export const ConfigSchema = z
     agent: z.string().min(1).optional(),
     apps: z
       .array(appName)
-      .min(1, { message: 'is empty (an unset shell variable?); name the apps, e.g. --apps my-app,my-worker, or leave --apps out for every app' })
+      .min(1, {
+        message:
+          "is empty (an unset shell variable?); name the apps, e.g. --apps my-app,my-worker, or leave --apps out for every app",
+      })
       .optional(),
     revealSecrets: z.boolean(),
     auditLog: z.string().optional(),
     host: z.string().min(1),
-    port: z.number({ error: "must be a port number from 0 to 65535, e.g. --port 8080" }).int().min(0).max(65535),
+    port: z
+      .number({ error: "must be a port number from 0 to 65535, e.g. --port 8080" })
+      .int()
+      .min(0)
+      .max(65535),
     allowedHosts: z.array(z.string()).optional(),
     allowedOrigins: z.array(z.string()).optional(),
     stateless: z.boolean(),
@@ -71,16 +78,25 @@ export const ConfigSchema = z
       ctx.addIssue({
         code: "custom",
         path: ["token"],
-        message: "FLY_API_TOKEN is not set; set it to a Fly token (fly tokens create ...) or pass --sandbox to try without an account",
+        message:
+          "FLY_API_TOKEN is not set; set it to a Fly token (fly tokens create ...) or pass --sandbox to try without an account",
       });
     }
     const bad = !c.sandbox && c.token ? tokenProblem(c.token) : undefined;
     if (bad) ctx.addIssue({ code: "custom", path: ["token"], message: bad });
     if (c.agent && !c.policyFile) {
-      ctx.addIssue({ code: "custom", path: ["agent"], message: "--agent picks an agent from --policy FILE; give the file too" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["agent"],
+        message: "--agent picks an agent from --policy FILE; give the file too",
+      });
     }
     if (c.tokenScope === "deploy" && !c.app) {
-      ctx.addIssue({ code: "custom", path: ["app"], message: "--token-scope deploy needs --app NAME (the app the token is limited to)" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["app"],
+        message: "--token-scope deploy needs --app NAME (the app the token is limited to)",
+      });
     }
   });
 
@@ -115,7 +131,6 @@ export interface CliFlags {
   confirmTimeout?: string;
   logLevel?: string;
 }
-
 
 /** A numeric flag: absent stays undefined; "" and words become NaN, which validation refuses. */
 const numeric = (value: string | undefined): number | undefined =>

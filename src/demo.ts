@@ -19,7 +19,18 @@ async function main(): Promise<void> {
   const cli = fileURLToPath(new URL("./cli.js", import.meta.url));
   const transport = new StdioClientTransport({
     command: process.execPath,
-    args: [cli, "--sandbox", "--access", "all", "--destructive", "confirm", "--audit-log", auditFile, "--log-level", "warn"],
+    args: [
+      cli,
+      "--sandbox",
+      "--access",
+      "all",
+      "--destructive",
+      "confirm",
+      "--audit-log",
+      auditFile,
+      "--log-level",
+      "warn",
+    ],
     stderr: "pipe",
   });
   transport.stderr?.on("data", (chunk: Buffer) => {
@@ -37,10 +48,16 @@ async function main(): Promise<void> {
 
   await client.connect(transport);
   const { tools } = await client.listTools();
-  out(`Connected to ${client.getServerVersion()?.name} ${client.getServerVersion()?.version}: ${tools.length} tools listed.\n`);
+  out(
+    `Connected to ${client.getServerVersion()?.name} ${client.getServerVersion()?.version}: ${tools.length} tools listed.\n`,
+  );
 
   let step = 0;
-  const callTool = async (name: string, args: Record<string, unknown>, note = ""): Promise<CallToolResult> => {
+  const callTool = async (
+    name: string,
+    args: Record<string, unknown>,
+    note = "",
+  ): Promise<CallToolResult> => {
     step += 1;
     out(`${String(step).padStart(2)}. ${name} ${JSON.stringify(args)}${note ? `   # ${note}` : ""}`);
     const result = (await client.callTool({ name, arguments: args })) as CallToolResult;
@@ -58,25 +75,52 @@ async function main(): Promise<void> {
       app_name: app,
       name: "demo-job",
       region: "iad",
-      config: { image: "nginx:latest", guest: { cpu_kind: "shared", cpus: 1, memory_mb: 256 }, env: { MODE: "demo" } },
+      config: {
+        image: "nginx:latest",
+        guest: { cpu_kind: "shared", cpus: 1, memory_mb: 256 },
+        env: { MODE: "demo" },
+      },
     }),
   );
   const machine = created.id as string;
   await callTool("machines_wait", { app_name: app, machine_id: machine, state: "started", timeout: 10 });
-  await callTool("machines_exec", { app_name: app, machine_id: machine, command: ["echo", "hello from the sandbox"] });
-  await callTool("machines_exec", { app_name: app, machine_id: machine, command: ["no-such-tool"] }, "fails inside: exit_code 127");
-  const lease = data(await callTool("leases_acquire", { app_name: app, machine_id: machine, ttl: 60, description: "demo" }));
+  await callTool("machines_exec", {
+    app_name: app,
+    machine_id: machine,
+    command: ["echo", "hello from the sandbox"],
+  });
+  await callTool(
+    "machines_exec",
+    { app_name: app, machine_id: machine, command: ["no-such-tool"] },
+    "fails inside: exit_code 127",
+  );
+  const lease = data(
+    await callTool("leases_acquire", { app_name: app, machine_id: machine, ttl: 60, description: "demo" }),
+  );
   await callTool("machines_stop", { app_name: app, machine_id: machine }, "without the nonce: refused");
-  await callTool("machines_stop", { app_name: app, machine_id: machine, lease_nonce: lease.nonce, timeout: "5s" });
+  await callTool("machines_stop", {
+    app_name: app,
+    machine_id: machine,
+    lease_nonce: lease.nonce,
+    timeout: "5s",
+  });
   await callTool("machines_wait", { app_name: app, machine_id: machine, state: "stopped", timeout: 10 });
   await callTool("machines_events", { app_name: app, machine_id: machine, limit: 5 });
   await callTool("machines_versions", { app_name: app, machine_id: machine });
-  await callTool("secrets_list", { app_name: app, show_secrets: true }, "the policy keeps secret values hidden");
+  await callTool(
+    "secrets_list",
+    { app_name: app, show_secrets: true },
+    "the policy keeps secret values hidden",
+  );
   answers.push(false);
   await callTool("apps_delete", { app_name: app }, "destructive: the human says no");
   await callTool("leases_release", { app_name: app, machine_id: machine, lease_nonce: lease.nonce });
   answers.push(true);
-  await callTool("machines_delete", { app_name: app, machine_id: machine }, "destructive: the human says yes");
+  await callTool(
+    "machines_delete",
+    { app_name: app, machine_id: machine },
+    "destructive: the human says yes",
+  );
   await callTool("machines_list", { app_name: app });
 
   await client.close();
@@ -88,7 +132,9 @@ async function main(): Promise<void> {
       return acc;
     }, {}),
   ).map(([d, n]) => `${n} ${d}`);
-  out(`\nAudit log: ${audit.length} lines (${counts.join(", ")}). Last line:\n  ${short(audit.at(-1) ?? "", 400)}`);
+  out(
+    `\nAudit log: ${audit.length} lines (${counts.join(", ")}). Last line:\n  ${short(audit.at(-1) ?? "", 400)}`,
+  );
   rmSync(dir, { recursive: true, force: true });
 }
 

@@ -17,7 +17,9 @@ export interface DynamicToolsets {
 }
 
 const listInput = z.object({});
-const enableInput = z.object({ toolset: z.string().min(1).max(64).describe("Toolset name from toolsets_list") });
+const enableInput = z.object({
+  toolset: z.string().min(1).max(64).describe("Toolset name from toolsets_list"),
+});
 // Validated in the handler, so a refused call is audited too.
 const passThroughInput = z.looseObject({});
 
@@ -25,7 +27,11 @@ const passThroughInput = z.looseObject({});
  * Two small tools that let the agent see the toolsets and switch one on. Enabling only registers
  * tools: each call still passes the gate, and tools the policy hides stay hidden.
  */
-export function registerToolsetTools(server: McpServer, dynamic: DynamicToolsets, isListed: (t: ToolDef) => boolean): Tool[] {
+export function registerToolsetTools(
+  server: McpServer,
+  dynamic: DynamicToolsets,
+  isListed: (t: ToolDef) => boolean,
+): Tool[] {
   const groups = () => {
     const byName = new Map<string, ToolDef[]>();
     for (const tool of dynamic.catalog) byName.set(tool.toolset, [...(byName.get(tool.toolset) ?? []), tool]);
@@ -47,7 +53,10 @@ export function registerToolsetTools(server: McpServer, dynamic: DynamicToolsets
       tools: tools.length,
       usable: tools.filter(isListed).length,
     }));
-    return { content: [{ type: "text", text: JSON.stringify({ toolsets }) }], structuredContent: { toolsets } };
+    return {
+      content: [{ type: "text", text: JSON.stringify({ toolsets }) }],
+      structuredContent: { toolsets },
+    };
   });
 
   const enable = {

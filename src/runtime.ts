@@ -1,12 +1,12 @@
 import type { Logger } from "pino";
 import type { Config } from "./config.js";
-import { type FlyClient, createFlyClient } from "./fly/client.js";
+import { createFlyClient, type FlyClient } from "./fly/client.js";
 import { createAccessControl } from "./policy/access-control.js";
-import { type AgentPolicy, type PolicyFile, loadPolicyFile, policyFromFlags } from "./policy/agent-policy.js";
+import { type AgentPolicy, loadPolicyFile, type PolicyFile, policyFromFlags } from "./policy/agent-policy.js";
 import { type AuditLog, createAuditLog } from "./policy/audit.js";
-import { registerSecret } from "./policy/scrub.js";
 import { detectScope } from "./policy/introspect.js";
 import type { TokenScope } from "./policy/scopes.js";
+import { registerSecret } from "./policy/scrub.js";
 import { type AccessControl, createServer } from "./server.js";
 import { allTools, selectTools } from "./tools/index.js";
 import { memorySecretsVersions } from "./tools/secrets-versions.js";
@@ -94,11 +94,15 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
   const tools = selectTools(config.toolsets.includes("all") ? "all" : config.toolsets);
   const knownTools = allTools.map((t) => t.name);
   const policyFile = config.policyFile ? await loadPolicyFile(config.policyFile, { knownTools }) : undefined;
-  for (const warning of policyFile?.warnings ?? []) process.stderr.write(`fly-machines-mcp: warning: ${warning}\n`);
+  for (const warning of policyFile?.warnings ?? [])
+    process.stderr.write(`fly-machines-mcp: warning: ${warning}\n`);
   const scope = tokenScope(config, fly, token);
   void scope.then((found) => logger.info(found.summary));
 
-  const defaults = { app_name: config.app, org_slug: config.org ?? (config.sandbox ? "personal" : undefined) };
+  const defaults = {
+    app_name: config.app,
+    org_slug: config.org ?? (config.sandbox ? "personal" : undefined),
+  };
   const audit = createAuditLog({ destination: config.auditLog, secrets: [token] });
   const accessFor = (policy: AgentPolicy): AccessControl => deferredAccess(policy, scope, config.ownApp);
 

@@ -1,19 +1,26 @@
 import { randomUUID } from "node:crypto";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv";
 import type { RequestHandlerExtra, RequestOptions } from "@modelcontextprotocol/sdk/shared/protocol.js";
 import {
-  ListToolsRequestSchema,
   type CallToolResult,
+  ListToolsRequestSchema,
   type ServerNotification,
   type ServerRequest,
   type Tool,
 } from "@modelcontextprotocol/sdk/types.js";
+import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv";
 import type { Logger } from "pino";
 import { z } from "zod";
-import type { FlyClient } from "./fly/client.js";
 import { registerToolsetTools } from "./dynamic-toolsets.js";
-import { FlyApiError, describeFlyError } from "./fly/errors.js";
+import type { FlyClient } from "./fly/client.js";
+import { describeFlyError, FlyApiError } from "./fly/errors.js";
+import type { AuditEntry } from "./policy/audit.js";
+import { confirmVerdict } from "./policy/confirm.js";
+import { decideWithState, StateReadNotAudited } from "./policy/decide-with-state.js";
+import { type Decision, resourceOf } from "./policy/gate.js";
+import { inputBoundsProblem } from "./policy/input-bounds.js";
+import { flyTokensIn } from "./policy/scrub.js";
+import { scrubOutgoing } from "./policy/scrub-transport.js";
 import {
   type ArgDefaults,
   annotationsOf,
@@ -25,18 +32,11 @@ import {
   perToolAndDefaults,
   successResult,
 } from "./tools/present.js";
-import { RefusedCall, buildRequest } from "./tools/request.js";
-import { type SecretsVersions, memorySecretsVersions } from "./tools/secrets-versions.js";
+import { buildRequest, RefusedCall } from "./tools/request.js";
+import { memorySecretsVersions, type SecretsVersions } from "./tools/secrets-versions.js";
 import type { ToolArgs, ToolDef } from "./tools/types.js";
 import { trackCalls } from "./transport/calls-in-flight.js";
 import { VERSION } from "./version.js";
-import { type Decision, resourceOf } from "./policy/gate.js";
-import type { AuditEntry } from "./policy/audit.js";
-import { confirmVerdict } from "./policy/confirm.js";
-import { StateReadNotAudited, decideWithState } from "./policy/decide-with-state.js";
-import { inputBoundsProblem } from "./policy/input-bounds.js";
-import { flyTokensIn } from "./policy/scrub.js";
-import { scrubOutgoing } from "./policy/scrub-transport.js";
 
 export type { Decision };
 
@@ -49,7 +49,11 @@ export interface AccessControl {
   /** How destructive calls are treated; with `allow` the state is not read to name losses. */
   destructive?: "deny" | "confirm" | "allow";
   /** Asks the human; resolves to whether the destructive call may go ahead. */
-  confirm?(server: McpServer, message: string, options?: RequestOptions): Promise<{ confirmed: boolean; reason: string }>;
+  confirm?(
+    server: McpServer,
+    message: string,
+    options?: RequestOptions,
+  ): Promise<{ confirmed: boolean; reason: string }>;
   /** Whether secret values may reach the agent. */
   revealSecrets: boolean;
   /** Hides secret values in the results of tools that can return them. */
@@ -129,7 +133,9 @@ async function execute(
       const special = tool.onStatus?.[error.status];
       if (special) {
         const outcome = special(args);
-        const result = outcome.isError ? errorResult(outcome.text) : successResult(tool, outcome.data, outcome.text);
+        const result = outcome.isError
+          ? errorResult(outcome.text)
+          : successResult(tool, outcome.data, outcome.text);
         return { result, status: error.status, requestId: error.details.requestId };
       }
       return {
@@ -139,7 +145,10 @@ async function execute(
       };
     }
     opts.logger.error({ err: error, tool: tool.name }, "tool call failed unexpectedly");
-    return { result: errorResult(`Internal error in ${tool.name}; nothing more is known. Try again.`), status: "internal" };
+    return {
+      result: errorResult(`Internal error in ${tool.name}; nothing more is known. Try again.`),
+      status: "internal",
+    };
   }
 }
 
@@ -219,79 +228,112 @@ export function createServer(serverOpts: ServerOptions): McpServer {
     const input = inputWithDefaults(tool, defaults);
     server.registerTool(
       tool.name,
-      { title: tool.title, description: tool.description, inputSchema: passThroughInput, annotations: annotationsOf(tool) },
-      trackCalls(server, async (rawArgs: ToolArgs, extra: RequestHandlerExtra<ServerRequest, ServerNotification>) => {
-        await access.ready;
-        const started = performance.now();
-        const callId = randomUUID();
-        const checked = validateArgs(tool, input, rawArgs);
-        const args = checked.ok ? applyDefaults(tool, checked.args, defaults) : rawArgs;
-        const target = checked.ok ? targetOf(tool, args) : {};
-        const audit = (entry: Omit<AuditEntry, "agent" | "tool" | "app" | "resource" | "callId">) =>
-          auditLog.record(
-            { callId, agent: access.agent, tool: tool.name, ...target, durationMs: Math.round(performance.now() - started), ...entry },
-            tool,
-          );
-        // A refusal stands even when its audit line fails; the failure is logged.
-        const auditRefusal = (entry: Parameters<typeof audit>[0]) => {
-          try {
-            audit({ ...entry, args });
-          } catch (error) {
-            opts.logger.error({ err: error, tool: tool.name }, "audit line of a refused call not written");
-          }
-        };
+      {
+        title: tool.title,
+        description: tool.description,
+        inputSchema: passThroughInput,
+        annotations: annotationsOf(tool),
+      },
+      trackCalls(
+        server,
+        async (rawArgs: ToolArgs, extra: RequestHandlerExtra<ServerRequest, ServerNotification>) => {
+          await access.ready;
+          const started = performance.now();
+          const callId = randomUUID();
+          const checked = validateArgs(tool, input, rawArgs);
+          const args = checked.ok ? applyDefaults(tool, checked.args, defaults) : rawArgs;
+          const target = checked.ok ? targetOf(tool, args) : {};
+          const audit = (entry: Omit<AuditEntry, "agent" | "tool" | "app" | "resource" | "callId">) =>
+            auditLog.record(
+              {
+                callId,
+                agent: access.agent,
+                tool: tool.name,
+                ...target,
+                durationMs: Math.round(performance.now() - started),
+                ...entry,
+              },
+              tool,
+            );
+          // A refusal stands even when its audit line fails; the failure is logged.
+          const auditRefusal = (entry: Parameters<typeof audit>[0]) => {
+            try {
+              audit({ ...entry, args });
+            } catch (error) {
+              opts.logger.error({ err: error, tool: tool.name }, "audit line of a refused call not written");
+            }
+          };
 
-        if (!checked.ok) {
-          auditRefusal({ decision: "invalid", reason: checked.message });
-          return errorResult(checked.message);
-        }
-        // A tool whose losses depend on the current state reads it first: that read is audited before it leaves.
-        let decision: Decision;
-        try {
-          decision = await decideWithState(access, tool, args, { fly: asAgent(opts.fly, access.agent), signal: extra.signal }, () =>
-            audit({ event: "state_read", decision: "read-state", args }),
-          );
-        } catch (error) {
-          if (!(error instanceof StateReadNotAudited)) throw error;
-          opts.logger.error({ err: error.cause, tool: tool.name }, "audit line not written; the call was refused");
-          return NOT_AUDITED;
-        }
-        if (decision.kind === "deny") {
-          auditRefusal({ decision: "deny", reason: decision.reason });
-          return denial(decision.reason, decision.fix);
-        }
-        let verdict = "allow";
-        if (decision.kind === "confirm") {
-          const answer = access.confirm
-            ? await access.confirm(server, decision.message, {
-                // Over HTTP this puts the question on the call's own stream, not the optional GET stream.
-                relatedRequestId: extra.requestId,
-                signal: extra.signal,
-                timeout: opts.confirmTimeoutMs,
-              })
-            : { confirmed: false, reason: "this server cannot ask for confirmation" };
-          if (!answer.confirmed) {
-            auditRefusal({ decision: confirmVerdict(answer, extra.requestInfo !== undefined), reason: answer.reason });
-            return errorResult(`Not done: ${decision.message}\n${answer.reason}`);
+          if (!checked.ok) {
+            auditRefusal({ decision: "invalid", reason: checked.message });
+            return errorResult(checked.message);
           }
-          verdict = confirmVerdict(answer, extra.requestInfo !== undefined);
-        }
-        // Audit before act: nothing reaches Fly unless this line was written.
-        try {
-          audit({ event: "tool_call", decision: verdict, args });
-        } catch (error) {
-          opts.logger.error({ err: error, tool: tool.name }, "audit line not written; the call was refused");
-          return NOT_AUDITED;
-        }
-        const outcome = await execute(tool, args, opts, access, extra);
-        for (const token of outcome.minted ?? []) minted.add(token);
-        try {
-          audit({ event: "tool_result", decision: verdict, status: outcome.status, requestId: outcome.requestId });
-        } catch (error) {
-          opts.logger.error({ err: error, tool: tool.name, callId }, "audit outcome line not written");
-        }
-        return outcome.result;
-      }),
+          // A tool whose losses depend on the current state reads it first: that read is audited before it leaves.
+          let decision: Decision;
+          try {
+            decision = await decideWithState(
+              access,
+              tool,
+              args,
+              { fly: asAgent(opts.fly, access.agent), signal: extra.signal },
+              () => audit({ event: "state_read", decision: "read-state", args }),
+            );
+          } catch (error) {
+            if (!(error instanceof StateReadNotAudited)) throw error;
+            opts.logger.error(
+              { err: error.cause, tool: tool.name },
+              "audit line not written; the call was refused",
+            );
+            return NOT_AUDITED;
+          }
+          if (decision.kind === "deny") {
+            auditRefusal({ decision: "deny", reason: decision.reason });
+            return denial(decision.reason, decision.fix);
+          }
+          let verdict = "allow";
+          if (decision.kind === "confirm") {
+            const answer = access.confirm
+              ? await access.confirm(server, decision.message, {
+                  // Over HTTP this puts the question on the call's own stream, not the optional GET stream.
+                  relatedRequestId: extra.requestId,
+                  signal: extra.signal,
+                  timeout: opts.confirmTimeoutMs,
+                })
+              : { confirmed: false, reason: "this server cannot ask for confirmation" };
+            if (!answer.confirmed) {
+              auditRefusal({
+                decision: confirmVerdict(answer, extra.requestInfo !== undefined),
+                reason: answer.reason,
+              });
+              return errorResult(`Not done: ${decision.message}\n${answer.reason}`);
+            }
+            verdict = confirmVerdict(answer, extra.requestInfo !== undefined);
+          }
+          // Audit before act: nothing reaches Fly unless this line was written.
+          try {
+            audit({ event: "tool_call", decision: verdict, args });
+          } catch (error) {
+            opts.logger.error(
+              { err: error, tool: tool.name },
+              "audit line not written; the call was refused",
+            );
+            return NOT_AUDITED;
+          }
+          const outcome = await execute(tool, args, opts, access, extra);
+          for (const token of outcome.minted ?? []) minted.add(token);
+          try {
+            audit({
+              event: "tool_result",
+              decision: verdict,
+              status: outcome.status,
+              requestId: outcome.requestId,
+            });
+          } catch (error) {
+            opts.logger.error({ err: error, tool: tool.name, callId }, "audit outcome line not written");
+          }
+          return outcome.result;
+        },
+      ),
     );
     return settled && access.isListed(tool);
   };

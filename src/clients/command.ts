@@ -1,7 +1,7 @@
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { CLIENTS, type ClientName, type Target, clientEntry, snippetOf } from "./entries.js";
+import { CLIENTS, type ClientName, clientEntry, snippetOf, type Target } from "./entries.js";
 import { ConfigFileError, mergeIntoFile } from "./write.js";
 
 export interface ConfigOptions {

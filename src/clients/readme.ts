@@ -1,4 +1,4 @@
-import { CLIENTS, type Target, clientEntry, snippetOf } from "./entries.js";
+import { CLIENTS, clientEntry, snippetOf, type Target } from "./entries.js";
 
 // Example values, as the README shows them; `config` prints the real ones for this install.
 const LOCAL: Target = {

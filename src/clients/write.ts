@@ -1,6 +1,6 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { type ParseError, applyEdits, modify, parse, printParseErrorCode } from "jsonc-parser";
+import { applyEdits, modify, type ParseError, parse, printParseErrorCode } from "jsonc-parser";
 import type { ClientEntry } from "./entries.js";
 
 export class ConfigFileError extends Error {}

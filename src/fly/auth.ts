@@ -36,11 +36,14 @@ export function parseToken(raw: string): ParsedToken {
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
     if (code < 0x20 || code > 0x7e) {
-      throw new TokenFormatError(`FLY_API_TOKEN contains ${describeChar(code)} at character ${i + 1}; ${FIX}`);
+      throw new TokenFormatError(
+        `FLY_API_TOKEN contains ${describeChar(code)} at character ${i + 1}; ${FIX}`,
+      );
     }
   }
   let body = text;
-  for (let m = /^(?:flyv1|bearer) +/i.exec(body); m; m = /^(?:flyv1|bearer) +/i.exec(body)) body = body.slice(m[0].length);
+  for (let m = /^(?:flyv1|bearer) +/i.exec(body); m; m = /^(?:flyv1|bearer) +/i.exec(body))
+    body = body.slice(m[0].length);
   const parts = body
     .split(",")
     .map((p) => p.trim())
@@ -52,11 +55,16 @@ export function parseToken(raw: string): ParsedToken {
     const where = parts.length > 1 ? `part ${i + 1} of ${parts.length}` : "the token";
     if (/^fm\d[a-z]*_/.test(part)) {
       if (!MACAROON.test(part)) {
-        throw new TokenFormatError(`FLY_API_TOKEN: ${where} is not a Fly macaroon (fm1r_, fm1a_ or fm2_ followed by base64); ${FIX}`);
+        throw new TokenFormatError(
+          `FLY_API_TOKEN: ${where} is not a Fly macaroon (fm1r_, fm1a_ or fm2_ followed by base64); ${FIX}`,
+        );
       }
       macaroons.push(part);
     } else if (OTHER.test(part)) others.push(part);
-    else throw new TokenFormatError(`FLY_API_TOKEN: ${where} holds a space or a character no Fly token has; ${FIX}`);
+    else
+      throw new TokenFormatError(
+        `FLY_API_TOKEN: ${where} holds a space or a character no Fly token has; ${FIX}`,
+      );
   });
   return { macaroons, others };
 }

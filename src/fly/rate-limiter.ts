@@ -1,5 +1,5 @@
 import { FlyApiError } from "./errors.js";
-import { type RateLimitConfig, type RateRule, bucketKey, resolveRateLimits, ruleFor } from "./rate-limits.js";
+import { bucketKey, type RateLimitConfig, type RateRule, resolveRateLimits, ruleFor } from "./rate-limits.js";
 
 export interface LimitedCall {
   method: string;
@@ -145,7 +145,9 @@ function take(
   }
   const own = bucket.queues.get(agent)?.length ?? 0;
   if (own >= limits.maxQueue) {
-    return Promise.reject(limitedLocally(call, `${limits.maxQueue} of your calls are already waiting for this action`));
+    return Promise.reject(
+      limitedLocally(call, `${limits.maxQueue} of your calls are already waiting for this action`),
+    );
   }
   const ahead = servedBefore(bucket, agent);
   // Its token comes after one for each call served before it.

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import { createRequire } from "node:module";
 import { readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { z } from "zod";
 import type { AccessClass } from "../tools/types.js";
 import { PUBLIC_KEY_HASHES } from "./public-keys.js";
@@ -301,7 +301,10 @@ export function parsePolicy(
   const cycle = selfReference(raw);
   if (cycle) {
     throw new PolicyFileError(file, [
-      { at: formatPath(cycle), message: "refers to itself through a YAML alias (*name inside &name); write the values out" },
+      {
+        at: formatPath(cycle),
+        message: "refers to itself through a YAML alias (*name inside &name); write the values out",
+      },
     ]);
   }
   if (raw === null || raw === undefined) {
@@ -322,7 +325,9 @@ export function parsePolicy(
   const agents: Record<string, AgentPolicy> = {};
   for (const [name, agent] of Object.entries(parsed.data.agents)) agents[name] = withDefaults(name, agent);
   const policyFile: PolicyFile = { path: file, agents };
-  const execNoReveal = Object.values(agents).filter((a) => a.access.includes("exec") && a.reveal_secrets !== true);
+  const execNoReveal = Object.values(agents).filter(
+    (a) => a.access.includes("exec") && a.reveal_secrets !== true,
+  );
   if (execNoReveal.length > 0) {
     const names = execNoReveal.map((a) => a.name).join(", ");
     policyFile.warnings = [

@@ -24,13 +24,16 @@ function resolved(path: string): string {
 export function checkWritableFile(path: string, setting: string): void {
   const real = resolved(path);
   const root = PSEUDO_ROOTS.find((r) => real === r || real.startsWith(`${r}/`));
-  if (root) throw new Error(`${setting} ${path}: points into ${root}, not a log file; give a path to a regular file`);
+  if (root)
+    throw new Error(`${setting} ${path}: points into ${root}, not a log file; give a path to a regular file`);
   let stats: ReturnType<typeof statSync> | undefined;
   try {
     stats = statSync(path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
-    throw new Error(`${setting} ${path}: cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"}); give a writable file path`);
+    throw new Error(
+      `${setting} ${path}: cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"}); give a writable file path`,
+    );
   }
   if (!stats.isFile()) {
     const kind = stats.isDirectory() ? "a folder" : stats.isFIFO() ? "a FIFO" : "not a regular file";

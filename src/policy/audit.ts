@@ -128,7 +128,8 @@ export function redactArgs(
       } else if (sensitive.has(lower) || SECRET_MAPS.has(lower)) out[safeKey] = REDACTED;
       else out[safeKey] = walk(val, depth + 1);
     }
-    if (entries.length > AUDIT_LIMITS.entries) out["[more]"] = `${entries.length - AUDIT_LIMITS.entries} more fields`;
+    if (entries.length > AUDIT_LIMITS.entries)
+      out["[more]"] = `${entries.length - AUDIT_LIMITS.entries} more fields`;
     return out;
   };
   return walk(args, 0) as ToolArgs;
@@ -141,7 +142,11 @@ export function auditLine(
   secrets: readonly string[] = [],
   now: () => Date = () => new Date(),
 ): string {
-  const out: Record<string, unknown> = { level: "info", time: now().toISOString(), event: entry.event ?? "tool_call" };
+  const out: Record<string, unknown> = {
+    level: "info",
+    time: now().toISOString(),
+    event: entry.event ?? "tool_call",
+  };
   for (const [key, val] of Object.entries(entry)) {
     if (val === undefined || key === "event") continue;
     if (key === "args") out.args = redactArgs(tool, val as ToolArgs, secrets);
@@ -208,7 +213,9 @@ function openSink(destination: AuditLogOptions["destination"]): Sink {
     return fileSink(openSync(destination, "a"), true);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? "error";
-    throw new Error(`--audit-log ${destination}: cannot be opened for writing (${code}); give a writable file path`);
+    throw new Error(
+      `--audit-log ${destination}: cannot be opened for writing (${code}); give a writable file path`,
+    );
   }
 }
 
@@ -238,7 +245,9 @@ export function createAuditLog(options: AuditLogOptions = {}): AuditLog {
       } catch (error) {
         const failure = error instanceof Error ? error : new Error(String(error));
         onError(failure);
-        throw new AuditWriteError(`the audit log could not be written: ${scrubText(failure.message, secrets)}`);
+        throw new AuditWriteError(
+          `the audit log could not be written: ${scrubText(failure.message, secrets)}`,
+        );
       }
     },
     close() {

@@ -1,5 +1,5 @@
-import type { RequestOptions } from "@modelcontextprotocol/sdk/shared/protocol.js";
 import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
+import type { RequestOptions } from "@modelcontextprotocol/sdk/shared/protocol.js";
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 
 /** The part of the SDK Server that confirmation uses; an McpServer (which wraps one) is accepted too. */
@@ -91,9 +91,17 @@ export async function askConfirmation(
     return { answered: true, confirmed: false, reason: "The user did not tick Confirm; nothing was done." };
   }
   if (result.action === "decline") {
-    return { answered: true, confirmed: false, reason: "The user declined; nothing was done. Do not retry unless they ask." };
+    return {
+      answered: true,
+      confirmed: false,
+      reason: "The user declined; nothing was done. Do not retry unless they ask.",
+    };
   }
-  return { answered: true, confirmed: false, reason: "The user dismissed the confirmation; nothing was done." };
+  return {
+    answered: true,
+    confirmed: false,
+    reason: "The user dismissed the confirmation; nothing was done.",
+  };
 }
 
 /**
@@ -101,7 +109,10 @@ export async function askConfirmation(
  * elicitation, and nothing shows that a person saw it: the audit says the client answered. A question
  * nobody answered (timeout, hang-up, no elicitation) is a plain decline.
  */
-export const confirmVerdict = (answer: Pick<Confirmation, "confirmed" | "answered">, overHttp: boolean): string =>
+export const confirmVerdict = (
+  answer: Pick<Confirmation, "confirmed" | "answered">,
+  overHttp: boolean,
+): string =>
   `confirm-${answer.confirmed ? "accepted" : "declined"}${overHttp && answer.answered ? "-by-client" : ""}`;
 
 /** One start-up line when HTTP agents confirm destructive calls: their own client is the one asked. */

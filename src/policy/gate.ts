@@ -197,12 +197,21 @@ function destructiveDecision(
   }
 }
 
-function ownAppDenial(policy: AgentPolicy, tool: PolicyTool, args: ToolArgs, ownApp?: string): Decision | undefined {
+function ownAppDenial(
+  policy: AgentPolicy,
+  tool: PolicyTool,
+  args: ToolArgs,
+  ownApp?: string,
+): Decision | undefined {
   if (!ownApp || targetApp(tool, args) !== ownApp) return undefined;
   if (Array.isArray(policy.apps) && policy.apps.includes(ownApp)) return undefined;
   return deny(
     `${ownApp} is the app this server runs in (its secrets hold the Fly token); it is out of reach unless named explicitly`,
-    fixFor(policy, `--apps ${ownApp}`, `list "${ownApp}" in ${agentRef(policy)}.apps ("*" does not include it)`),
+    fixFor(
+      policy,
+      `--apps ${ownApp}`,
+      `list "${ownApp}" in ${agentRef(policy)}.apps ("*" does not include it)`,
+    ),
   );
 }
 

@@ -1,3 +1,4 @@
+export { createAccessControl, isSecretsTool, type PolicyAccess } from "./access-control.js";
 export {
   ACCESS_CLASSES,
   type AgentPolicy,
@@ -46,4 +47,3 @@ export {
   targetApp,
 } from "./scopes.js";
 export { REDACTED, redactSecretValues } from "./secrets.js";
-export { createAccessControl, isSecretsTool, type PolicyAccess } from "./access-control.js";

@@ -24,8 +24,11 @@ export function inputBoundsProblem(args: unknown): string | undefined {
       const shown = formatPath(path.slice(0, 6)) + (path.length > 6 ? "..." : "");
       return `${shown}: nested deeper than ${INPUT_LIMITS.depth} levels; no Fly API field needs that, flatten the value`;
     }
-    const entries: Array<[PropertyKey, unknown]> = Array.isArray(value) ? value.map((v, i) => [i, v]) : Object.entries(value);
-    for (let i = entries.length - 1; i >= 0; i--) stack.push({ value: entries[i]![1], path: [...path, entries[i]![0]] });
+    const entries: Array<[PropertyKey, unknown]> = Array.isArray(value)
+      ? value.map((v, i) => [i, v])
+      : Object.entries(value);
+    for (let i = entries.length - 1; i >= 0; i--)
+      stack.push({ value: entries[i]![1], path: [...path, entries[i]![0]] });
   }
   return undefined;
 }

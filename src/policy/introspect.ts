@@ -199,8 +199,7 @@ export async function detectScope(fly: FlyClient, opts: DetectScopeOptions = {})
         scope: "machine-exec",
         ...(scopeApp ? { scopeApp } : {}),
         ...(org ? { org } : {}),
-        summary:
-          `Fly token: machine-exec (${reach}; commands: ${allowed}); only exec and machine lookups are offered`,
+        summary: `Fly token: machine-exec (${reach}; commands: ${allowed}); only exec and machine lookups are offered`,
       };
     }
     if (readonly === true) {

@@ -25,7 +25,10 @@ export function scrubOutgoing(transport: Transport, minted?: Set<string>): Trans
     const error: JSONRPCMessage = {
       jsonrpc: "2.0",
       id,
-      error: { code: -32603, message: "The reply could not be serialised (nested too deep); nothing more is known." },
+      error: {
+        code: -32603,
+        message: "The reply could not be serialised (nested too deep); nothing more is known.",
+      },
     };
     return send(error, options);
   };

@@ -15,7 +15,7 @@ const TOKEN_CHAR = String.raw`(?:[A-Za-z0-9_+/=.-]|%[0-9A-Fa-f]{2}|\\/)`;
 
 /** Fly macaroons (`fm1r_`, `fm1a_`, `fm2_`), Fly user tokens (`fo1_`), and Authorization values. */
 const TOKEN_PATTERNS: readonly RegExp[] = [
-  new RegExp(String.raw`\bFlyV1(?:\s|%20|\+)+[^\s"'\\<>]+`, "gi"),
+  /\bFlyV1(?:\s|%20|\+)+[^\s"'\\<>]+/gi,
   new RegExp(String.raw`\bBearer(?:\s|%20|\+)+${TOKEN_CHAR}{16,}`, "g"),
   new RegExp(String.raw`f[mo]\d[a-z]*_${TOKEN_CHAR}{8,}`, "g"),
 ];
@@ -85,7 +85,11 @@ export function flyTokensIn(text: string): string[] {
  * Removes registered secrets and Fly-token-shaped strings from one string. `keep` spares exact
  * token-shaped matches (minted tokens the agent asked for); registered secrets are removed anyway.
  */
-export function scrubText(text: string, extraSecrets: readonly string[] = [], keep?: ReadonlySet<string>): string {
+export function scrubText(
+  text: string,
+  extraSecrets: readonly string[] = [],
+  keep?: ReadonlySet<string>,
+): string {
   let out = text;
   for (const secret of extraSecrets) {
     for (const form of new Set([secret, secret.trim()])) {
@@ -95,7 +99,8 @@ export function scrubText(text: string, extraSecrets: readonly string[] = [], ke
   for (const form of variants) {
     if (out.includes(form)) out = out.split(form).join(REDACTED);
   }
-  for (const pattern of TOKEN_PATTERNS) out = out.replace(pattern, (match) => (keep?.has(match) ? match : REDACTED));
+  for (const pattern of TOKEN_PATTERNS)
+    out = out.replace(pattern, (match) => (keep?.has(match) ? match : REDACTED));
   return out;
 }
 

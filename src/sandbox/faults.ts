@@ -33,8 +33,7 @@ export const unavailable = (): Response =>
   Response.json({ error: "service unavailable: the sandbox injected a fault, try again" }, { status: 503 });
 
 /** Fly gave up waiting: what the request did is unknown to the caller. */
-export const requestTimeout = (): Response =>
-  Response.json({ error: "request timed out" }, { status: 408 });
+export const requestTimeout = (): Response => Response.json({ error: "request timed out" }, { status: 408 });
 
 /** A 200 whose JSON body is cut short. */
 export const malformed = (): Response =>

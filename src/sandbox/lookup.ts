@@ -4,7 +4,8 @@ import type { AppRecord, MachineRecord, Store } from "./state.js";
 
 export function requireApp(store: Store, name: string): AppRecord {
   const app = store.app(name);
-  if (!app || (app.readyAt !== undefined && Date.now() < app.readyAt)) throw notFound(`Could not find App "${name}"`);
+  if (!app || (app.readyAt !== undefined && Date.now() < app.readyAt))
+    throw notFound(`Could not find App "${name}"`);
   return app;
 }
 

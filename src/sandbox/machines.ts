@@ -10,8 +10,8 @@ import { paginate } from "./paging.js";
 import { RULES } from "./rate-limit.js";
 import { type Deps, guard, type SandboxRouter } from "./router.js";
 import { createMachineSpec, type MachineConfig, type MachineRequest, updateMachineSpec } from "./schemas.js";
-import { type AppRecord, MACHINE_STATES, type MachineRecord } from "./state.js";
 import { secretsForBoot } from "./secrets-propagation.js";
+import { type AppRecord, MACHINE_STATES, type MachineRecord } from "./state.js";
 import { machineView } from "./views.js";
 
 export const DEFAULT_REGION = "iad";
@@ -97,8 +97,10 @@ export function registerMachines(router: SandboxRouter, deps: Deps): void {
       throw badRequest("invalid lease_ttl: must be at least 1");
     const secrets = secretsForBoot(app, body.min_secrets_version);
     // Machine names are unique within an app while the machine exists.
-    const taken = body.name && [...app.machines.values()].some((m) => m.name === body.name && m.state !== "destroyed");
-    if (taken) throw conflict(`a machine named "${body.name}" already exists in app ${app.name}; choose another name`);
+    const taken =
+      body.name && [...app.machines.values()].some((m) => m.name === body.name && m.state !== "destroyed");
+    if (taken)
+      throw conflict(`a machine named "${body.name}" already exists in app ${app.name}; choose another name`);
     const volume = mountedVolume(app, config, body.region, undefined);
     const machine = addMachine(deps, app, {
       config,

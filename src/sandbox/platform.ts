@@ -167,35 +167,40 @@ export function registerPlatform(router: SandboxRouter, deps: Deps): void {
     }),
   );
 
-  router.post("/v1/platform/placements", guard(deps, "platform_placements", { readScope: true }), async (c) => {
-    const body = await readBody<PlacementsBody>(c, placementsSpec);
-    if (!body.org_slug) throw badRequest("org_slug is required");
-    if (!deps.store.orgs.has(body.org_slug)) throw notFound(`Could not find Organization "${body.org_slug}"`);
-    if (c.get("token").orgSlug !== body.org_slug)
-      throw new ApiError(403, `unauthorized: token is for org "${c.get("token").orgSlug}"`);
-    const count = body.count ?? 0;
-    if (count < 0) throw badRequest(`invalid count ${count}: must be 0 or more`);
-    // Fly's default guest here is performance-1x: 1 CPU, 2 GB.
-    const kind = body.compute?.cpu_kind ?? "performance";
-    const cpus = body.compute?.cpus ?? 1;
-    const memoryMb = body.compute?.memory_mb ?? (kind === "performance" ? 2048 : 256) * cpus;
-    if (memoryMb < 128) throw badRequest(`invalid compute.memory_mb ${memoryMb}: at least 128`);
-    const regions = expand(body.region || `${DEFAULT_REGION},any`);
-    const limitOf = (r: Region) => Math.min(1000, Math.floor((r.capacityGb * 1024) / memoryMb));
-    if (count === 0) {
-      return c.json({
-        regions: regions.map((r) => ({ region: r.code, count: limitOf(r), concurrency: limitOf(r) })),
-      });
-    }
-    // Fill the preferred region first, then spill over in order; what does not fit is left out.
-    let left = count;
-    const placed: Array<Record<string, unknown>> = [];
-    for (const r of regions) {
-      if (!left) break;
-      const n = Math.min(left, limitOf(r));
-      if (n > 0) placed.push({ region: r.code, count: n, concurrency: Math.min(n, 20) });
-      left -= n;
-    }
-    return c.json({ regions: placed });
-  });
+  router.post(
+    "/v1/platform/placements",
+    guard(deps, "platform_placements", { readScope: true }),
+    async (c) => {
+      const body = await readBody<PlacementsBody>(c, placementsSpec);
+      if (!body.org_slug) throw badRequest("org_slug is required");
+      if (!deps.store.orgs.has(body.org_slug))
+        throw notFound(`Could not find Organization "${body.org_slug}"`);
+      if (c.get("token").orgSlug !== body.org_slug)
+        throw new ApiError(403, `unauthorized: token is for org "${c.get("token").orgSlug}"`);
+      const count = body.count ?? 0;
+      if (count < 0) throw badRequest(`invalid count ${count}: must be 0 or more`);
+      // Fly's default guest here is performance-1x: 1 CPU, 2 GB.
+      const kind = body.compute?.cpu_kind ?? "performance";
+      const cpus = body.compute?.cpus ?? 1;
+      const memoryMb = body.compute?.memory_mb ?? (kind === "performance" ? 2048 : 256) * cpus;
+      if (memoryMb < 128) throw badRequest(`invalid compute.memory_mb ${memoryMb}: at least 128`);
+      const regions = expand(body.region || `${DEFAULT_REGION},any`);
+      const limitOf = (r: Region) => Math.min(1000, Math.floor((r.capacityGb * 1024) / memoryMb));
+      if (count === 0) {
+        return c.json({
+          regions: regions.map((r) => ({ region: r.code, count: limitOf(r), concurrency: limitOf(r) })),
+        });
+      }
+      // Fill the preferred region first, then spill over in order; what does not fit is left out.
+      let left = count;
+      const placed: Array<Record<string, unknown>> = [];
+      for (const r of regions) {
+        if (!left) break;
+        const n = Math.min(left, limitOf(r));
+        if (n > 0) placed.push({ region: r.code, count: n, concurrency: Math.min(n, 20) });
+        left -= n;
+      }
+      return c.json({ regions: placed });
+    },
+  );
 }

@@ -1,6 +1,6 @@
 import { readBody, t } from "./decode.js";
 import { ApiError, badRequest, conflict } from "./errors.js";
-import { type PgBackup, type PgCluster, cloneContents, pgGuard, requireCluster } from "./postgres-state.js";
+import { cloneContents, type PgBackup, type PgCluster, pgGuard, requireCluster } from "./postgres-state.js";
 import type { Deps, SandboxRouter } from "./router.js";
 
 const TYPES = ["full", "incr", "diff"] as const;

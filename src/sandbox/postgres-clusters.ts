@@ -1,7 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { isRfc3339, queryBool, readBody, t } from "./decode.js";
 import { ApiError, badRequest, conflict, notFound } from "./errors.js";
-import { REGIONS } from "./schemas.js";
 import { regionInfo } from "./platform.js";
 import { startBackup } from "./postgres-backups.js";
 import {
@@ -22,6 +21,7 @@ import {
   visible,
 } from "./postgres-state.js";
 import type { Deps, SandboxContext, SandboxRouter } from "./router.js";
+import { REGIONS } from "./schemas.js";
 
 const createSpec = t.object("createPostgresClusterRequest", {
   disk_size_gb: t.int,

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { ApiError, badRequest, notFound } from "./errors.js";
-import { type Deps, guard, type GuardOptions, type SandboxContext } from "./router.js";
+import { type Deps, type GuardOptions, guard, type SandboxContext } from "./router.js";
 import type { OrgRecord } from "./state.js";
 
 export type PgStatus = "creating" | "initializing" | "ready" | "deleting" | "deleted" | "failed";

@@ -50,7 +50,10 @@ const LEGACY_KEY_TYPES: Record<string, KeyType> = {
  */
 export const KEY_TYPES: Record<string, KeyType> = {
   ...Object.fromEntries(
-    Object.entries(LEGACY_KEY_TYPES).map(([name, type]) => [name.replace("SECRET_TYPE_KMS_", "").toLowerCase(), type]),
+    Object.entries(LEGACY_KEY_TYPES).map(([name, type]) => [
+      name.replace("SECRET_TYPE_KMS_", "").toLowerCase(),
+      type,
+    ]),
   ),
   ...LEGACY_KEY_TYPES,
 };

@@ -47,11 +47,15 @@ function toBuffer(value: Bytes, field: string, root: string): Buffer {
     return Buffer.from(value, "base64");
   }
   if (!Array.isArray(value)) {
-    throw badRequest(`json: cannot unmarshal ${typeof value} into Go struct field ${root}.${field} of type []uint8`);
+    throw badRequest(
+      `json: cannot unmarshal ${typeof value} into Go struct field ${root}.${field} of type []uint8`,
+    );
   }
   for (const n of value) {
     if (!Number.isInteger(n) || n < 0 || n > 255) {
-      throw badRequest(`json: cannot unmarshal number ${n} into Go struct field ${root}.${field} of type uint8`);
+      throw badRequest(
+        `json: cannot unmarshal number ${n} into Go struct field ${root}.${field} of type uint8`,
+      );
     }
   }
   return Buffer.from(value);

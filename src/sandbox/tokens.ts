@@ -15,8 +15,8 @@ import type { Context } from "hono";
 import { readBody } from "./decode.js";
 import { ApiError, badRequest } from "./errors.js";
 import { sha256Hex } from "./ids.js";
-import { authorizeSpec, oidcSpec } from "./schemas.js";
 import type { SandboxEnv, SandboxRouter } from "./router.js";
+import { authorizeSpec, oidcSpec } from "./schemas.js";
 
 export type TokenKind = "org" | "readonly" | "deploy" | "exec" | "kms";
 

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { appName, cursor, full, limit, orgSlug } from "./fields.js";
 import { waitForApp } from "./app-ready.js";
+import { appName, cursor, full, limit, orgSlug } from "./fields.js";
 import { appList, okOrBody } from "./results.js";
 import { defineTools } from "./types.js";
 

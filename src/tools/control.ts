@@ -1,13 +1,5 @@
 import { z } from "zod";
-import {
-  anySignal,
-  appName,
-  duration,
-  leaseNonce,
-  machineId,
-  stopSignal,
-  versionId,
-} from "./fields.js";
+import { anySignal, appName, duration, leaseNonce, machineId, stopSignal, versionId } from "./fields.js";
 import { destroyedByStop, killsAtOnce } from "./losses.js";
 import { execResult, okOrBody } from "./results.js";
 import { defineTools } from "./types.js";
@@ -129,7 +121,9 @@ export const controlTools = defineTools([
         .min(1)
         .max(30)
         .optional()
-        .describe("Seconds before the command is killed, at most 30: Fly stops waiting for exec after about 30 s; start longer work in the background"),
+        .describe(
+          "Seconds before the command is killed, at most 30: Fly stops waiting for exec after about 30 s; start longer work in the background",
+        ),
       stdin: z.string().max(1_000_000).optional().describe("Text fed to the command's stdin"),
       container: z.string().max(128).optional().describe("Container to run in (multi-container machines)"),
     }),

@@ -16,11 +16,11 @@ import { postgresClusterTools } from "./postgres-clusters.js";
 import { postgresDatabaseTools } from "./postgres-databases.js";
 import { postgresUserTools } from "./postgres-users.js";
 import { secretKeyTools } from "./secretkeys.js";
-import { secretExtraTools } from "./secrets-extra.js";
 import { secretTools } from "./secrets.js";
+import { secretExtraTools } from "./secrets-extra.js";
 import { snapshotTools } from "./snapshots.js";
-import { tokenExtraTools } from "./tokens-extra.js";
 import { tokenTools } from "./tokens.js";
+import { tokenExtraTools } from "./tokens-extra.js";
 import type { ToolDef } from "./types.js";
 import { volumeTools } from "./volumes.js";
 

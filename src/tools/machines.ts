@@ -1,5 +1,4 @@
 import { z } from "zod";
-import { deepMerge } from "./merge.js";
 import {
   appName,
   cursor,
@@ -8,15 +7,16 @@ import {
   limit,
   machineConfig,
   machineId,
-  newMachineConfig,
   matching,
+  newMachineConfig,
   region,
   versionId,
 } from "./fields.js";
+import { deepMerge } from "./merge.js";
 import { RefusedCall } from "./request.js";
 import { machineList, okOrBody } from "./results.js";
 import { withMinSecretsVersion } from "./secrets-versions.js";
-import { type ToolArgs, type ToolContext, defineTools } from "./types.js";
+import { defineTools, type ToolArgs, type ToolContext } from "./types.js";
 
 const NONCE = { lease_nonce: "fly-machine-lease-nonce" } as const;
 

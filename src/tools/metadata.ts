@@ -2,7 +2,7 @@ import { z } from "zod";
 import { appName, machineId, metadataKey, versionId } from "./fields.js";
 import { removedMetadataKeys } from "./losses.js";
 import { okOrBody } from "./results.js";
-import { type ToolArgs, defineTools } from "./types.js";
+import { defineTools, type ToolArgs } from "./types.js";
 
 const target = { app_name: appName, machine_id: machineId };
 const keyTarget = { ...target, key: metadataKey };

@@ -28,6 +28,9 @@ export const platformTools = defineTools([
     path: "/platform/regions",
     input: z.object({}),
     // Fly answers `Regions`/`Nearest`; the spec says `regions`/`nearest`. Read both.
-    shape: adapted(regionList, (res) => ({ ...res, data: withListKeys(res.data, ["nearest"], "regions", REGION_KEYS) })),
+    shape: adapted(regionList, (res) => ({
+      ...res,
+      data: withListKeys(res.data, ["nearest"], "regions", REGION_KEYS),
+    })),
   },
 ]);

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { pgUsername, postgresClusterId } from "./fields.js";
 import { endedSessions } from "./losses.js";
 import { okOrBody } from "./results.js";
-import { type ToolArgs, defineTools } from "./types.js";
+import { defineTools, type ToolArgs } from "./types.js";
 
 const cluster = { postgres_cluster_id: postgresClusterId };
 const user = { ...cluster, username: pgUsername };

@@ -22,8 +22,10 @@ const declares = <F extends Shape>(shape: F, output: z.ZodObject): F & DeclaredS
   Object.assign(shape, { output });
 
 /** A declared shape applied to the answer after `adapt` (filtering, Fly's casing): the schema stays. */
-export const adapted = (shape: DeclaredShape, adapt: (res: FlyResponse, args: ToolArgs) => FlyResponse): DeclaredShape =>
-  declares((res, args) => shape(adapt(res, args), args), shape.output);
+export const adapted = (
+  shape: DeclaredShape,
+  adapt: (res: FlyResponse, args: ToolArgs) => FlyResponse,
+): DeclaredShape => declares((res, args) => shape(adapt(res, args), args), shape.output);
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);

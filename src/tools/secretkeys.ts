@@ -58,7 +58,9 @@ export const secretKeyTools = defineTools([
     path: "/apps/{app_name}/secretkeys/{secret_name}/generate",
     input: z.object({
       ...target,
-      type: keyType.describe("nacl_secretbox or xaes256gcm (encrypt), nacl_auth, nacl_sign or hs256 (sign), ..."),
+      type: keyType.describe(
+        "nacl_secretbox or xaes256gcm (encrypt), nacl_auth, nacl_sign or hs256 (sign), ...",
+      ),
     }),
     body: ["type"],
   },
@@ -97,7 +99,8 @@ export const secretKeyTools = defineTools([
   {
     name: "secretkeys_encrypt",
     title: "Encrypt with secret key",
-    description: "Encrypt bytes with a secret key; returns the ciphertext as base64, ready for secretkeys_decrypt.",
+    description:
+      "Encrypt bytes with a secret key; returns the ciphertext as base64, ready for secretkeys_decrypt.",
     toolset: "secretkeys",
     access: "admin",
     reach: "app",

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { plainToken } from "./results.js";
-import { type ToolOutcome, defineTools } from "./types.js";
+import { defineTools, type ToolOutcome } from "./types.js";
 
 const notFromMachine = (): ToolOutcome => ({
   isError: true,

@@ -43,7 +43,9 @@ export const volumeTools = defineTools([
         .describe("Also show volumes being destroyed (pending_destroy, destroying, ...)"),
     }),
     query: ["limit", "cursor"],
-    shape: adapted(volumeList, (res, args) => (args.include_destroying ? res : { ...res, data: liveVolumes(res.data) })),
+    shape: adapted(volumeList, (res, args) =>
+      args.include_destroying ? res : { ...res, data: liveVolumes(res.data) },
+    ),
   },
   {
     name: "volumes_get",
@@ -75,7 +77,13 @@ export const volumeTools = defineTools([
         "volume names are lowercase letters, digits and underscores, up to 30",
       ).describe("Volume name"),
       region: region.describe("Region the volume lives in"),
-      size_gb: z.number().int().min(1).max(500).optional().describe("Size in GB; omit to take a snapshot's size"),
+      size_gb: z
+        .number()
+        .int()
+        .min(1)
+        .max(500)
+        .optional()
+        .describe("Size in GB; omit to take a snapshot's size"),
       encrypted: z.boolean().optional().describe("Encrypt at rest (default true)"),
       snapshot_id: matching(/^[A-Za-z0-9_]{1,64}$/, "snapshot ids are letters, digits and _")
         .optional()

@@ -14,7 +14,10 @@ export interface StdioOptions {
  * nobody can read an answer, so calls in flight are aborted (their Fly requests see the signal)
  * and awaited, so each leaves its audit line before the caller closes the log.
  */
-export async function serveStdio(server: McpServer, { logger, graceMs = 5_000 }: StdioOptions): Promise<void> {
+export async function serveStdio(
+  server: McpServer,
+  { logger, graceMs = 5_000 }: StdioOptions,
+): Promise<void> {
   const transport = new StdioServerTransport();
   const gone = new Promise<void>((resolve) => {
     // Set before connect: the SDK chains its own close handling (which aborts calls) after it.
@@ -28,6 +31,9 @@ export async function serveStdio(server: McpServer, { logger, graceMs = 5_000 }:
   if (calls > 0) logger.warn({ calls }, "the client closed stdin; aborting the calls in flight");
   await server.close();
   if (!(await callsSettled(server, graceMs))) {
-    logger.warn({ calls: callsInFlight(server) }, "calls still running after the client left; exiting anyway");
+    logger.warn(
+      { calls: callsInFlight(server) },
+      "calls still running after the client left; exiting anyway",
+    );
   }
 }

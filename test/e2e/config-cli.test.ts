@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
-import { type Server, createServer as createHttpServer } from "node:http";
+import { createServer as createHttpServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { CLI, cliEnv, spawnClient } from "../support/cli.js";
@@ -9,7 +9,12 @@ import { textOf } from "../support/harness.js";
 
 const env = cliEnv;
 const run = (args: string[], extra: Record<string, string> = {}) =>
-  spawnSync(process.execPath, [CLI, ...args], { env: env(extra), encoding: "utf8", timeout: 20_000, input: "" });
+  spawnSync(process.execPath, [CLI, ...args], {
+    env: env(extra),
+    encoding: "utf8",
+    timeout: 20_000,
+    input: "",
+  });
 
 // Token-shaped fixtures are assembled at run time, never written out.
 const macaroon = () => ["fm2", randomBytes(48).toString("base64")].join("_");
@@ -54,9 +59,21 @@ describe("configuration errors exit with code 2", () => {
     ["an unknown option", ["--acess", "read"], /unknown option/],
     ["an empty --port", ["--transport", "http", "--port", ""], /--port: must be a port number/],
     ["an empty --apps (an unset shell variable)", ["--apps", ""], /--apps: is empty/],
-    ["a public address without agent keys", ["--sandbox", "--transport", "http", "--host", "0.0.0.0", "--port", "0"], /refusing to serve HTTP on 0\.0\.0\.0/],
-    ["an audit log in /proc", ["--sandbox", "--audit-log", "/proc/self/fd/0"], /--audit-log \/proc\/self\/fd\/0/],
-    ["an audit log in a folder that is a file", ["--sandbox", "--audit-log", "/etc/hostname/audit.log"], /--audit-log /],
+    [
+      "a public address without agent keys",
+      ["--sandbox", "--transport", "http", "--host", "0.0.0.0", "--port", "0"],
+      /refusing to serve HTTP on 0\.0\.0\.0/,
+    ],
+    [
+      "an audit log in /proc",
+      ["--sandbox", "--audit-log", "/proc/self/fd/0"],
+      /--audit-log \/proc\/self\/fd\/0/,
+    ],
+    [
+      "an audit log in a folder that is a file",
+      ["--sandbox", "--audit-log", "/etc/hostname/audit.log"],
+      /--audit-log /,
+    ],
   ])("%s", (_what, args, message) => {
     const out = run(args, { FLY_API_TOKEN: "sandbox" });
     expect(out.status).toBe(2);
@@ -78,7 +95,9 @@ describe("the sandbox subcommand", () => {
     const port = (probe.address() as AddressInfo).port;
     await new Promise((resolve) => probe.close(resolve));
 
-    const child = spawn(process.execPath, [CLI, "sandbox", "--port", String(port), "--host", "127.0.0.1"], { env: env() });
+    const child = spawn(process.execPath, [CLI, "sandbox", "--port", String(port), "--host", "127.0.0.1"], {
+      env: env(),
+    });
     children.push(child);
     let stderr = "";
     child.stderr.on("data", (c: Buffer) => {
@@ -86,7 +105,9 @@ describe("the sandbox subcommand", () => {
     });
     while (!stderr.includes("listening")) await once(child.stderr, "data");
     expect(stderr).toContain(`http://127.0.0.1:${port}`);
-    const res = await fetch(`http://127.0.0.1:${port}/v1/apps/demo-app`, { headers: { authorization: "Bearer sandbox" } });
+    const res = await fetch(`http://127.0.0.1:${port}/v1/apps/demo-app`, {
+      headers: { authorization: "Bearer sandbox" },
+    });
     expect(res.status).toBe(200);
   });
 });
@@ -106,7 +127,10 @@ describe("running on Fly, the server's own app is out of reach", () => {
   });
 
   it("is reachable when named explicitly, and FLY_MCP_APP sets the default", async () => {
-    const { client, call } = await spawnClient(["--sandbox", "--apps", "demo-app"], { ...onFly, FLY_MCP_APP: "demo-app" });
+    const { client, call } = await spawnClient(["--sandbox", "--apps", "demo-app"], {
+      ...onFly,
+      FLY_MCP_APP: "demo-app",
+    });
     const listed = await call("machines_list", {});
     expect(listed.isError).toBeFalsy();
     expect(JSON.parse(textOf(listed)).machines.length).toBeGreaterThan(0);

@@ -42,8 +42,18 @@ describe("fault soak", () => {
       rateLimits: false,
       retry: { baseDelayMs: 1, maxDelayMs: 4 },
     });
-    const client = await connect(createServer({ tools: coreTools, fly, access: fullAccess(), audit: memoryAudit(), logger: silentLogger() }));
-    const machineId = [...sandbox.store.app("demo-app")!.machines.values()].find((m) => m.state === "started")!.id;
+    const client = await connect(
+      createServer({
+        tools: coreTools,
+        fly,
+        access: fullAccess(),
+        audit: memoryAudit(),
+        logger: silentLogger(),
+      }),
+    );
+    const machineId = [...sandbox.store.app("demo-app")!.machines.values()].find(
+      (m) => m.state === "started",
+    )!.id;
 
     const calls: Array<[string, Record<string, unknown>]> = [
       ["apps_get", { app_name: "demo-app" }],

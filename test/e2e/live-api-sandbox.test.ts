@@ -24,7 +24,15 @@ function flyFor(sb: Sandbox, token = "sandbox") {
 
 async function setup() {
   const sb = createSandbox({ transitionMs: 0, rateLimits: false, consistencyMs: LAG_MS });
-  const client = await connect(createServer({ tools: allTools, fly: flyFor(sb), logger: silentLogger(), access: fullAccess(), audit: memoryAudit() }));
+  const client = await connect(
+    createServer({
+      tools: allTools,
+      fly: flyFor(sb),
+      logger: silentLogger(),
+      access: fullAccess(),
+      audit: memoryAudit(),
+    }),
+  );
   const ok = async (name: string, args: Record<string, unknown>) => {
     const result = await call(client, name, args);
     expect(result.isError, `${name}: ${textOf(result)}`).toBeFalsy();

@@ -8,8 +8,8 @@ import { createServer } from "../../src/server.js";
 import { allTools, coreTools } from "../../src/tools/index.js";
 import { USER_AGENT } from "../../src/version.js";
 import type { Json } from "../sandbox/helpers.js";
-import { CERT_PEM, KEY_PEM } from "../support/custom-certificate.js";
 import { expectDeclaredShape } from "../support/catalog-cases.js";
+import { CERT_PEM, KEY_PEM } from "../support/custom-certificate.js";
 import { connect, fullAccess, memoryAudit, textOf } from "../support/harness.js";
 
 const CORE = new Set(coreTools.map((t) => t.name));
@@ -24,7 +24,18 @@ async function sandboxClient() {
     userAgent: USER_AGENT,
     rateLimits: false,
   });
-  return { sb, client: await connect(createServer({ tools: allTools, fly, access: fullAccess(), audit: memoryAudit(), logger: silentLogger() })) };
+  return {
+    sb,
+    client: await connect(
+      createServer({
+        tools: allTools,
+        fly,
+        access: fullAccess(),
+        audit: memoryAudit(),
+        logger: silentLogger(),
+      }),
+    ),
+  };
 }
 
 /** Calls tools; `used` collects the non-core ones exercised. */

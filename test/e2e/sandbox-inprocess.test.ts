@@ -10,16 +10,40 @@ import { USER_AGENT } from "../../src/version.js";
 import { expectDeclaredShape } from "../support/catalog-cases.js";
 import { connect, fullAccess, memoryAudit, textOf } from "../support/harness.js";
 
-async function sandboxClient(sandbox: SandboxOptions = {}, client: Parameters<typeof createFlyClient>[0] extends infer O ? Partial<O> : never = {}) {
+async function sandboxClient(
+  sandbox: SandboxOptions = {},
+  client: Parameters<typeof createFlyClient>[0] extends infer O ? Partial<O> : never = {},
+) {
   const sb = createSandbox({ transitionMs: 0, rateLimits: false, ...sandbox });
-  const fly = createFlyClient({ baseUrl: "http://sandbox.local", token: "sandbox", fetch: sb.fetch, userAgent: USER_AGENT, rateLimits: false, ...client });
-  return { sb, client: await connect(createServer({ tools: coreTools, fly, access: fullAccess(), audit: memoryAudit(), logger: silentLogger() })) };
+  const fly = createFlyClient({
+    baseUrl: "http://sandbox.local",
+    token: "sandbox",
+    fetch: sb.fetch,
+    userAgent: USER_AGENT,
+    rateLimits: false,
+    ...client,
+  });
+  return {
+    sb,
+    client: await connect(
+      createServer({
+        tools: coreTools,
+        fly,
+        access: fullAccess(),
+        audit: memoryAudit(),
+        logger: silentLogger(),
+      }),
+    ),
+  };
 }
 
 /** Calls a tool and records that it was exercised. */
 function recorder(client: Client) {
   const used = new Set<string>();
-  const run = async (name: string, args: Record<string, unknown>): Promise<{ result: CallToolResult; data: any }> => {
+  const run = async (
+    name: string,
+    args: Record<string, unknown>,
+  ): Promise<{ result: CallToolResult; data: any }> => {
     used.add(name);
     const result = (await client.callTool({ name, arguments: args })) as CallToolResult;
     await expectDeclaredShape(client, name, result);
@@ -48,12 +72,16 @@ describe("every core tool against the sandbox, in process", () => {
     const { used, ok, run } = recorder(client);
 
     await ok("apps_create", { name: APP, org_slug: "personal" });
-    expect((await ok("apps_list", { org_slug: "personal" })).apps.map((a: { name: string }) => a.name)).toContain(APP);
+    expect(
+      (await ok("apps_list", { org_slug: "personal" })).apps.map((a: { name: string }) => a.name),
+    ).toContain(APP);
     expect((await ok("apps_get", { app_name: APP })).name).toBe(APP);
 
     const vol = await ok("volumes_create", { app_name: APP, name: "data", region: "iad", size_gb: 1 });
     expect((await ok("volumes_list", { app_name: APP })).volumes).toHaveLength(1);
-    expect((await ok("volumes_extend", { app_name: APP, volume_id: vol.id, size_gb: 2 })).volume.size_gb).toBe(2);
+    expect(
+      (await ok("volumes_extend", { app_name: APP, volume_id: vol.id, size_gb: 2 })).volume.size_gb,
+    ).toBe(2);
     expect((await ok("volumes_get", { app_name: APP, volume_id: vol.id })).size_gb).toBe(2);
 
     await ok("secrets_set", { app_name: APP, values: { API_KEY: "k1", OTHER: "o1" } });
@@ -71,10 +99,19 @@ describe("every core tool against the sandbox, in process", () => {
     await ok("machines_wait", { app_name: APP, machine_id: m.id, state: "started", timeout: 5 });
     expect((await ok("machines_list", { app_name: APP })).machines[0].state).toBe("started");
     expect((await ok("machines_get", { app_name: APP, machine_id: m.id })).config.image).toBe("nginx:latest");
-    expect((await ok("machines_exec", { app_name: APP, machine_id: m.id, command: ["echo", "hi"] })).stdout).toBe("hi\n");
-    expect(Array.isArray((await ok("machines_processes", { app_name: APP, machine_id: m.id })).items)).toBe(true);
+    expect(
+      (await ok("machines_exec", { app_name: APP, machine_id: m.id, command: ["echo", "hi"] })).stdout,
+    ).toBe("hi\n");
+    expect(Array.isArray((await ok("machines_processes", { app_name: APP, machine_id: m.id })).items)).toBe(
+      true,
+    );
 
-    await ok("machines_update", { app_name: APP, machine_id: m.id, merge: true, config: { env: { MODE: "x" } } });
+    await ok("machines_update", {
+      app_name: APP,
+      machine_id: m.id,
+      merge: true,
+      config: { env: { MODE: "x" } },
+    });
     await ok("machines_wait", { app_name: APP, machine_id: m.id, state: "started", timeout: 5 });
     const versions = await ok("machines_versions", { app_name: APP, machine_id: m.id });
     expect(versions.items).toHaveLength(2);
@@ -94,12 +131,20 @@ describe("every core tool against the sandbox, in process", () => {
     await ok("machines_wait", { app_name: APP, machine_id: m.id, state: "suspended", timeout: 5 });
     await ok("machines_start", { app_name: APP, machine_id: m.id, lease_nonce: lease.nonce });
     await ok("machines_wait", { app_name: APP, machine_id: m.id, state: "started", timeout: 5 });
-    await ok("machines_stop", { app_name: APP, machine_id: m.id, lease_nonce: lease.nonce, signal: "SIGTERM", timeout: "2s" });
+    await ok("machines_stop", {
+      app_name: APP,
+      machine_id: m.id,
+      lease_nonce: lease.nonce,
+      signal: "SIGTERM",
+      timeout: "2s",
+    });
     await ok("machines_wait", { app_name: APP, machine_id: m.id, state: "stopped", timeout: 5 });
     await ok("leases_release", { app_name: APP, machine_id: m.id, lease_nonce: lease.nonce });
 
     const events = await ok("machines_events", { app_name: APP, machine_id: m.id, limit: 50 });
-    expect(events.items.map((e: { type: string }) => e.type)).toEqual(expect.arrayContaining(["launch", "start", "update", "stop"]));
+    expect(events.items.map((e: { type: string }) => e.type)).toEqual(
+      expect.arrayContaining(["launch", "start", "update", "stop"]),
+    );
 
     const attached = await run("volumes_delete", { app_name: APP, volume_id: vol.id });
     expect(attached.result.isError).toBe(true);
@@ -145,7 +190,9 @@ describe("every core tool against the sandbox, in process", () => {
     const { ok, run } = recorder(client);
     const [m] = (await ok("machines_list", { app_name: "demo-app", state: "started" })).machines;
     const results = await Promise.all(
-      Array.from({ length: 5 }, () => run("machines_signal", { app_name: "demo-app", machine_id: m.id, signal: "SIGHUP" })),
+      Array.from({ length: 5 }, () =>
+        run("machines_signal", { app_name: "demo-app", machine_id: m.id, signal: "SIGHUP" }),
+      ),
     );
     const limited = results.filter((r) => r.result.isError);
     expect(limited.length).toBeGreaterThan(0);
@@ -157,7 +204,9 @@ describe("every core tool against the sandbox, in process", () => {
     const { ok, run } = recorder(client);
     const [m] = (await ok("machines_list", { app_name: "demo-app", state: "started" })).machines;
     const results = await Promise.all(
-      Array.from({ length: 5 }, () => run("machines_signal", { app_name: "demo-app", machine_id: m.id, signal: "SIGHUP" })),
+      Array.from({ length: 5 }, () =>
+        run("machines_signal", { app_name: "demo-app", machine_id: m.id, signal: "SIGHUP" }),
+      ),
     );
     expect(results.filter((r) => r.result.isError).map((r) => textOf(r.result))).toEqual([]);
   });

@@ -27,7 +27,10 @@ describe("the built CLI over stdio when the client goes away", () => {
     const child = (transport as unknown as { _process: ChildProcess })._process;
     const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
 
-    const list = (await client.callTool({ name: "machines_list", arguments: { app_name: "demo-app" } })) as CallToolResult;
+    const list = (await client.callTool({
+      name: "machines_list",
+      arguments: { app_name: "demo-app" },
+    })) as CallToolResult;
     const machine = (JSON.parse((list.content[0] as { text: string }).text) as { machines: { id: string }[] })
       .machines[0]!.id;
 
@@ -38,7 +41,10 @@ describe("the built CLI over stdio when the client goes away", () => {
     });
     const call = client
       .callTool(
-        { name: "machines_wait", arguments: { app_name: "demo-app", machine_id: machine, state: "destroyed", timeout: 60 } },
+        {
+          name: "machines_wait",
+          arguments: { app_name: "demo-app", machine_id: machine, state: "destroyed", timeout: 60 },
+        },
         undefined,
         { onprogress: () => sent(), timeout: 120_000 },
       )

@@ -9,15 +9,27 @@ const cleanEnv = cliEnv;
 
 describe("the built CLI over stdio, in sandbox mode", () => {
   it("lists the tools, runs calls, and says it is a sandbox on stderr only", async () => {
-    const { client, call, stderr } = await spawnClient(["--sandbox", "--access", "all", "--destructive", "allow"]);
+    const { client, call, stderr } = await spawnClient([
+      "--sandbox",
+      "--access",
+      "all",
+      "--destructive",
+      "allow",
+    ]);
     const { tools } = await client.listTools();
     expect(tools).toHaveLength(32); // core + platform, the default toolsets
     const list = await call("machines_list", { app_name: "demo-app" });
     expect(JSON.parse(textOf(list)).machines).toHaveLength(2);
-    const created = JSON.parse(textOf(await call("machines_create", { app_name: "demo-app", config: { image: "nginx" } })));
+    const created = JSON.parse(
+      textOf(await call("machines_create", { app_name: "demo-app", config: { image: "nginx" } })),
+    );
     const wait = await call("machines_wait", { app_name: "demo-app", machine_id: created.id, timeout: 10 });
     expect(JSON.parse(textOf(wait))).toMatchObject({ ok: true, state: "started" });
-    const exec = await call("machines_exec", { app_name: "demo-app", machine_id: created.id, command: ["echo", "hi"] });
+    const exec = await call("machines_exec", {
+      app_name: "demo-app",
+      machine_id: created.id,
+      command: ["echo", "hi"],
+    });
     expect(JSON.parse(textOf(exec)).stdout).toBe("hi\n");
     const del = await call("machines_delete", { app_name: "demo-app", machine_id: created.id, force: true });
     expect(del.isError, textOf(del)).toBeFalsy();
@@ -35,7 +47,9 @@ describe("the built CLI over stdio, in sandbox mode", () => {
   });
 
   it("a token scope from the sandbox's token convention caps the agent", async () => {
-    const { client } = await spawnClient(["--sandbox", "--access", "all"], { FLY_API_TOKEN: "sandbox-readonly" });
+    const { client } = await spawnClient(["--sandbox", "--access", "all"], {
+      FLY_API_TOKEN: "sandbox-readonly",
+    });
     const { tools } = await client.listTools();
     expect(tools.some((t) => t.name === "machines_start")).toBe(false);
     await client.close();
@@ -62,7 +76,10 @@ describe("the built CLI against a sandbox served over HTTP, like a real Fly endp
   });
 
   it("a bad token surfaces Fly's 401 with what to do", async () => {
-    const { client, call } = await spawnClient(["--token-scope", "org"], { FLY_API_HOSTNAME: served.url, FLY_API_TOKEN: "sandbox-invalid" });
+    const { client, call } = await spawnClient(["--token-scope", "org"], {
+      FLY_API_HOSTNAME: served.url,
+      FLY_API_TOKEN: "sandbox-invalid",
+    });
     const result = await call("apps_list", { org_slug: "personal" });
     expect(result.isError).toBe(true);
     expect(textOf(result)).toContain("401");
@@ -80,7 +97,8 @@ describe("the CLI's own answers", () => {
     expect(run(["--version"]).stdout.trim()).toBe(VERSION);
     const help = run(["--help"]);
     expect(help.status).toBe(0);
-    for (const flag of ["--sandbox", "--access", "--destructive", "--token-scope", "--policy", "--transport"]) expect(help.stdout).toContain(flag);
+    for (const flag of ["--sandbox", "--access", "--destructive", "--token-scope", "--policy", "--transport"])
+      expect(help.stdout).toContain(flag);
   });
 
   it("invalid configuration: one clear line on stderr and exit code 2", () => {

@@ -30,7 +30,12 @@ describe("every request of a tool call carries the calling agent, for fair rate-
   it("the request itself and the reads a tool makes first", async () => {
     const { fly, requests } = recorder();
     const mcp = await connect(mockedServer({ fly, access: agentNamed("oncall") }));
-    await call(mcp, "machines_update", { app_name: APP, machine_id: M, merge: true, config: { env: { B: "2" } } });
+    await call(mcp, "machines_update", {
+      app_name: APP,
+      machine_id: M,
+      merge: true,
+      config: { env: { B: "2" } },
+    });
     // The merge reads the machine, then sends the update.
     expect(requests.map((r) => [r.method, r.agent])).toEqual([
       ["GET", "oncall"],

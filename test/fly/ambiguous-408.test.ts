@@ -2,8 +2,8 @@ import { describe, expect, it } from "vitest";
 import { createFlyClient } from "../../src/fly/client.js";
 import { createSandbox } from "../../src/sandbox/index.js";
 import { coreTools } from "../../src/tools/index.js";
-import { call, connect, mockedServer, textOf } from "../support/harness.js";
 import { call as sandboxCall, seeded } from "../sandbox/helpers.js";
+import { call, connect, mockedServer, textOf } from "../support/harness.js";
 import { APP, M, standIn, standInClient } from "./support.js";
 
 const timedOut = () => Response.json({ error: "request timed out" }, { status: 408 });
@@ -43,7 +43,11 @@ describe("a 408 on a write: the outcome is unknown, so it is never repeated", ()
 
   it("exec answered 408 explains Fly's ~30 s exec limit and how to run long work", async () => {
     const { mcp, sent } = await agentAgainst(timedOut);
-    const result = await call(mcp, "machines_exec", { app_name: APP, machine_id: M, command: ["sleep", "40"] });
+    const result = await call(mcp, "machines_exec", {
+      app_name: APP,
+      machine_id: M,
+      command: ["sleep", "40"],
+    });
     expect(sent).toHaveLength(1);
     const text = textOf(result);
     expect(text).toContain("Outcome unknown");
@@ -83,7 +87,12 @@ describe("the sandbox answers 408 as Fly does", () => {
 
   it("on demand for writes, after the write took effect; the client sends it once", async () => {
     const sb = createSandbox({ transitionMs: 0, rateLimits: false, faults: { share: 1, kinds: ["408"] } });
-    const fly = createFlyClient({ baseUrl: "http://sandbox", token: "sandbox", fetch: sb.fetch, userAgent: "t" });
+    const fly = createFlyClient({
+      baseUrl: "http://sandbox",
+      token: "sandbox",
+      fetch: sb.fetch,
+      userAgent: "t",
+    });
     const before = sb.store.app("demo-app")?.machines.size ?? 0;
     const err = await fly
       .request({
@@ -100,7 +109,11 @@ describe("the sandbox answers 408 as Fly does", () => {
     expect(machines.length).toBe(before + 1);
     expect(machines.filter((m) => m.name === "made-once")).toHaveLength(1);
     // Reads answer normally under the same switch.
-    const list = await fly.request({ method: "GET", path: "/apps/demo-app/machines", action: "machines_list" });
+    const list = await fly.request({
+      method: "GET",
+      path: "/apps/demo-app/machines",
+      action: "machines_list",
+    });
     expect(list.status).toBe(200);
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { DEFAULT_MAX_BODY_BYTES } from "../../src/fly/client.js";
 import { describeFlyError } from "../../src/fly/errors.js";
 import { call, connect, mockedServer, textOf } from "../support/harness.js";
-import { APP, M, failure, read, standIn, standInClient, write } from "./support.js";
+import { APP, failure, M, read, standIn, standInClient, write } from "./support.js";
 
 const CHUNK = 64 * 1024;
 const MiB = 1024 * 1024;
@@ -57,7 +57,9 @@ describe("answers from Fly are read with a cap", () => {
     expect(err.details.kind).toBe("too_large");
     expect(fly.seen.pulled).toBeLessThan(5 * MiB);
     // Loose: reading it whole would add at least 150 MiB of strings.
-    expect(after.heapUsed + after.arrayBuffers - before.heapUsed - before.arrayBuffers).toBeLessThan(64 * MiB);
+    expect(after.heapUsed + after.arrayBuffers - before.heapUsed - before.arrayBuffers).toBeLessThan(
+      64 * MiB,
+    );
   });
 
   it("a call may ask for a smaller cap, never a larger one", async () => {

@@ -3,7 +3,7 @@ import type { CallToolResult, Progress } from "@modelcontextprotocol/sdk/types.j
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createFlyMock } from "../support/fly-mock.js";
 import { connect, mockedServer, textOf } from "../support/harness.js";
-import { APP, M, client, failThen, json } from "./support.js";
+import { APP, client, failThen, json, M } from "./support.js";
 
 const fly = createFlyMock();
 beforeAll(() => fly.start());

@@ -1,21 +1,21 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { FlyRequest } from "../../src/fly/client.js";
-import { type FlyApiError, describeFlyError } from "../../src/fly/errors.js";
+import { describeFlyError, type FlyApiError } from "../../src/fly/errors.js";
 import { createRateLimiter } from "../../src/fly/rate-limiter.js";
 import {
+  bucketKey,
   FLY_RATE_LIMITS,
   type RateLimitConfig,
-  bucketKey,
   resolveRateLimits,
   ruleFor,
 } from "../../src/fly/rate-limits.js";
 import {
   APP,
+  failure,
   M,
   M2,
-  type Sent,
-  failure,
   read,
+  type Sent,
   settle,
   standIn,
   standInClient,
@@ -108,7 +108,11 @@ describe("the client keeps under Fly's published limits", () => {
     const fly = standIn(() => Response.json({}));
     const client = standInClient(fly.fetch, { retry: false });
     await all([
-      ...[M, M2].flatMap((m) => [client.request(start(m)), client.request(start(m)), client.request(start(m))]),
+      ...[M, M2].flatMap((m) => [
+        client.request(start(m)),
+        client.request(start(m)),
+        client.request(start(m)),
+      ]),
       client.request(start(M, "other-app")),
       client.request({ ...start(M), path: `/apps/${APP}/machines/${M}/stop`, action: "machines_stop" }),
     ]);
@@ -191,7 +195,9 @@ describe("fairness between agents", () => {
   it("one agent's backlog does not make another agent's call fail", async () => {
     const limiter = createRateLimiter({ default: rule, overall: false, maxQueue: 5 });
     const order: string[] = [];
-    const reader = Array.from({ length: 9 }, () => limiter.acquire(as("reader")).then(() => order.push("reader")));
+    const reader = Array.from({ length: 9 }, () =>
+      limiter.acquire(as("reader")).then(() => order.push("reader")),
+    );
     // 3 from the burst, 5 queued: the reader's 9th call finds its own queue full.
     const writer = limiter.acquire(as("writer")).then(() => order.push("writer"));
     const results = await all([...reader, writer]);
@@ -330,7 +336,12 @@ describe("cancellation", () => {
     ["read", "GET", false],
     ["write", "POST", true],
   ] as const)("aborts an in-flight %s", async (_, method, unknown) => {
-    const fly = standIn((req) => new Promise<Response>((_, reject) => req.signal.addEventListener("abort", () => reject(req.signal.reason))));
+    const fly = standIn(
+      (req) =>
+        new Promise<Response>((_, reject) =>
+          req.signal.addEventListener("abort", () => reject(req.signal.reason)),
+        ),
+    );
     const cancel = new AbortController();
     const call = standInClient(fly.fetch).request({ ...start(M), method, signal: cancel.signal });
     await untilSent(fly.sent);
@@ -367,9 +378,14 @@ describe("cancellation", () => {
 describe("progress", () => {
   it("tells queued calls how long they will wait", async () => {
     const fly = standIn(() => Response.json({}));
-    const client = standInClient(fly.fetch, { retry: false, rateLimits: { default: { perSecond: 10, burst: 2 } } });
+    const client = standInClient(fly.fetch, {
+      retry: false,
+      rateLimits: { default: { perSecond: 10, burst: 2 } },
+    });
     const messages: string[] = [];
-    await all(Array.from({ length: 4 }, () => client.request({ ...start(M), onProgress: (m) => messages.push(m) })));
+    await all(
+      Array.from({ length: 4 }, () => client.request({ ...start(M), onProgress: (m) => messages.push(m) })),
+    );
     expect(messages).toEqual([
       "machines_start: queued by the rate limit, about 0.1 s",
       "machines_start: queued by the rate limit, about 0.2 s",
@@ -381,8 +397,14 @@ describe("the limits table", () => {
   it("matches Fly's published limits: 5/s burst 10 for getting a machine, 1/s burst 3 for everything else", () => {
     expect(ruleFor(FLY_RATE_LIMITS, write)).toEqual({ perSecond: 1, burst: 3 });
     expect(ruleFor(FLY_RATE_LIMITS, read)).toEqual({ perSecond: 5, burst: 10 });
-    expect(ruleFor(FLY_RATE_LIMITS, { method: "GET", action: "machines_list" })).toEqual({ perSecond: 1, burst: 3 });
-    expect(ruleFor(FLY_RATE_LIMITS, { method: "GET", action: "apps_list" })).toEqual({ perSecond: 1, burst: 3 });
+    expect(ruleFor(FLY_RATE_LIMITS, { method: "GET", action: "machines_list" })).toEqual({
+      perSecond: 1,
+      burst: 3,
+    });
+    expect(ruleFor(FLY_RATE_LIMITS, { method: "GET", action: "apps_list" })).toEqual({
+      perSecond: 1,
+      burst: 3,
+    });
     expect(ruleFor(FLY_RATE_LIMITS, { method: "DELETE", action: "constructor" })).toEqual({
       perSecond: 1,
       burst: 3,

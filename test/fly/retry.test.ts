@@ -1,22 +1,22 @@
 import { HttpResponse } from "msw";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { describeFlyError } from "../../src/fly/errors.js";
-import { DEFAULT_RETRY, backoffMs } from "../../src/fly/retry.js";
+import { backoffMs, DEFAULT_RETRY } from "../../src/fly/retry.js";
 import { createFlyMock } from "../support/fly-mock.js";
 import {
   APP,
-  READ_PATH,
-  WRITE_PATH,
-  type Sent,
   client,
   failThen,
   failure,
   json,
+  READ_PATH,
   read,
+  type Sent,
   settle,
   standIn,
   standInClient,
   useFakeClock,
+  WRITE_PATH,
   warm,
   write,
 } from "./support.js";
@@ -207,12 +207,16 @@ describe("timeouts: every attempt has its own", () => {
   afterEach(() => vi.useRealTimers());
   /** Never answers; gives up only when the request is aborted. */
   const hang = (req: Request) =>
-    new Promise<Response>((_, reject) => req.signal.addEventListener("abort", () => reject(req.signal.reason)));
+    new Promise<Response>((_, reject) =>
+      req.signal.addEventListener("abort", () => reject(req.signal.reason)),
+    );
   const hangThenAnswer = (req: Request, n: number) => (n === 1 ? hang(req) : Response.json({ ok: true }));
 
   it("a read that times out is tried again", async () => {
     const fly = standIn(hangThenAnswer);
-    const res = await settle(standInClient(fly.fetch, { rateLimits: false }).request({ ...read, timeoutMs: 80 }));
+    const res = await settle(
+      standInClient(fly.fetch, { rateLimits: false }).request({ ...read, timeoutMs: 80 }),
+    );
     expect(res.data).toEqual({ ok: true });
     expect(fly.sent).toHaveLength(2);
     expect((fly.sent[1]?.at ?? 0) - (fly.sent[0]?.at ?? 0)).toBeGreaterThanOrEqual(80);
@@ -220,7 +224,9 @@ describe("timeouts: every attempt has its own", () => {
 
   it("a write that times out is sent once, outcome unknown", async () => {
     const fly = standIn(hangThenAnswer);
-    const err = await settle(failure(standInClient(fly.fetch, { rateLimits: false }).request({ ...write, timeoutMs: 80 })));
+    const err = await settle(
+      failure(standInClient(fly.fetch, { rateLimits: false }).request({ ...write, timeoutMs: 80 })),
+    );
     expect(performance.now() - (fly.sent[0]?.at ?? 0)).toBe(80);
     expect(err.details.kind).toBe("timeout");
     expect(err.details.outcomeUnknown).toBe(true);

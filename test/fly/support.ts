@@ -1,6 +1,11 @@
 import { HttpResponse } from "msw";
 import { vi } from "vitest";
-import { type FlyClient, type FlyClientOptions, type FlyRequest, createFlyClient } from "../../src/fly/client.js";
+import {
+  createFlyClient,
+  type FlyClient,
+  type FlyClientOptions,
+  type FlyRequest,
+} from "../../src/fly/client.js";
 import { FlyApiError } from "../../src/fly/errors.js";
 import { MOCK_BASE_URL, MOCK_TOKEN } from "../support/fly-mock.js";
 

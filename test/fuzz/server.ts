@@ -2,7 +2,7 @@ import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { afterAll, afterEach, beforeAll } from "vitest";
 import { createFlyClient } from "../../src/fly/client.js";
 import { allTools } from "../../src/tools/index.js";
-import { type FlyMock, createFlyMock } from "../support/fly-mock.js";
+import { createFlyMock, type FlyMock } from "../support/fly-mock.js";
 import { connect, mockedServer } from "../support/harness.js";
 
 /** Every tool behind a real MCP client, Fly mocked; one exchange per call (no retries or limits). */

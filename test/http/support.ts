@@ -8,7 +8,6 @@ import { createFlyClient } from "../../src/fly/client.js";
 import { silentLogger } from "../../src/log.js";
 import { type AccessControl, createServer } from "../../src/server.js";
 import { coreTools } from "../../src/tools/index.js";
-import { memoryAudit } from "../support/harness.js";
 import {
   type AgentDirectory,
   type AgentIdentity,
@@ -17,11 +16,15 @@ import {
   startHttpServer,
 } from "../../src/transport/http.js";
 import { USER_AGENT } from "../../src/version.js";
+import { memoryAudit } from "../support/harness.js";
 
 /** Recognisable, so a leak shows up in any captured text. */
 export const FLY_TOKEN = "fm2_SECRET_TOKEN_VALUE";
 // Made at run time: a key written out in the repository would be public.
-export const KEYS = { reader: randomBytes(18).toString("base64url"), ops: randomBytes(18).toString("base64url") } as const;
+export const KEYS = {
+  reader: randomBytes(18).toString("base64url"),
+  ops: randomBytes(18).toString("base64url"),
+} as const;
 
 export const readerAccess: AccessControl = {
   agent: "reader",
@@ -101,7 +104,8 @@ export function serverFactory(fly: FakeFly): (access: AccessControl) => McpServe
     fetch: fly.fetch,
     userAgent: USER_AGENT,
   });
-  return (access) => createServer({ tools: coreTools, fly: client, access, audit: memoryAudit(), logger: silentLogger() });
+  return (access) =>
+    createServer({ tools: coreTools, fly: client, access, audit: memoryAudit(), logger: silentLogger() });
 }
 
 export interface RawResponse {

@@ -217,14 +217,18 @@ describe("keys anyone can read are refused", () => {
     const published = "078f5c04465269ffdd6091df6483e6735451263550b8a8ed07f887813579047a";
     const path = write("public.yaml", `agents:\n  ci: { key_sha256: "${published}" }\n`);
     const err = await errorOf(path);
-    expect(err.message).toMatch(/agents\.ci\.key_sha256: is the hash of a key published in this project's repository/);
+    expect(err.message).toMatch(
+      /agents\.ci\.key_sha256: is the hash of a key published in this project's repository/,
+    );
     expect(err.message).toContain("fly-machines-mcp hash-key");
   });
 
   it("no key written in the example, tests or benchmarks of this repository is accepted", () => {
     // Keys found written out literally in the tree (older versions of tests and the example).
     for (const key of ["CHANGE-ME-ci-deployer-key", "CHANGE-ME-oncall-key", "CHANGE-ME-dashboard-key"]) {
-      expect(() => parsePolicy(`agents:\n  a: { key_sha256: ${hashKey(key)} }\n`, "p.yaml")).toThrow(/published/);
+      expect(() => parsePolicy(`agents:\n  a: { key_sha256: ${hashKey(key)} }\n`, "p.yaml")).toThrow(
+        /published/,
+      );
     }
   });
 });
@@ -236,7 +240,9 @@ describe("exec without reveal_secrets", () => {
       "p.yaml",
     );
     expect(file.warnings).toHaveLength(1);
-    expect(file.warnings![0]).toMatch(/agents oncall have exec but not reveal_secrets: exec can read secret values/);
+    expect(file.warnings![0]).toMatch(
+      /agents oncall have exec but not reveal_secrets: exec can read secret values/,
+    );
     expect(file.warnings![0]).not.toContain("trusted");
     expect(file.warnings![0]).not.toContain("\n");
   });

@@ -1,15 +1,17 @@
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { execFileSync } from "node:child_process";
-import { createAuditLog, redactArgs, redactSecretValues, scrubString } from "../../src/policy/index.js";
 import { AuditWriteError, auditLine } from "../../src/policy/audit.js";
+import { createAuditLog, redactArgs, redactSecretValues, scrubString } from "../../src/policy/index.js";
 
 // Shaped like a real macaroon token, but assembled here so no token-shaped literal sits in the tree.
-const FLY_TOKEN = ["FlyV1", "fm2_lJPECAAAAAAAAaBsxBDr4hM3Ax+KLpFpxU2f3y9dwrVodHRwczovL2FwaS5mbHkuaW8vdjGWAJLOAA,fm2_lJPEtt3kX"]
-  .join(" ");
+const FLY_TOKEN = [
+  "FlyV1",
+  "fm2_lJPECAAAAAAAAaBsxBDr4hM3Ax+KLpFpxU2f3y9dwrVodHRwczovL2FwaS5mbHkuaW8vdjGWAJLOAA,fm2_lJPEtt3kX",
+].join(" ");
 const RAW_TOKEN = "fm1r_c29tZXRva2VucGF5bG9hZGhlcmU=";
 const CUSTOM_TOKEN = "opaque-personal-token-0123456789";
 const SECRET_VALUE = "postgres://user:hunter2@db.internal/prod";
@@ -201,7 +203,12 @@ describe("an audit line is always written, whatever the arguments hold", () => {
 
   it("arrays nested 10,000 deep are cut, not a stack overflow", () => {
     const line = auditLine(
-      { agent: "ci", tool: "machines_create", decision: "allow", args: { app_name: "a", config: { x: nested(10_000) } } },
+      {
+        agent: "ci",
+        tool: "machines_create",
+        decision: "allow",
+        args: { app_name: "a", config: { x: nested(10_000) } },
+      },
       undefined,
     );
     const parsed = JSON.parse(line) as { args: { config: { x: unknown } } };
@@ -211,7 +218,12 @@ describe("an audit line is always written, whatever the arguments hold", () => {
   it("long strings and long lists are cut after the token is removed", () => {
     const long = `${"a".repeat(5000)} ${RAW_TOKEN}`;
     const line = auditLine(
-      { agent: "ci", tool: "t", decision: "allow", args: { s: long, list: Array.from({ length: 5000 }, (_, i) => i) } },
+      {
+        agent: "ci",
+        tool: "t",
+        decision: "allow",
+        args: { s: long, list: Array.from({ length: 5000 }, (_, i) => i) },
+      },
       undefined,
     );
     expect(line.length).toBeLessThan(8000);
@@ -233,12 +245,17 @@ describe("--audit-log paths that are not log files", () => {
   it("a FIFO is refused at once, naming the setting, without waiting for a reader", () => {
     const fifo = join(mkdtempSync(join(tmpdir(), "audit-")), "fifo");
     execFileSync("mkfifo", [fifo]);
-    expect(() => createAuditLog({ destination: fifo })).toThrow(/^--audit-log .*fifo: is a FIFO; give a path to a regular file/);
+    expect(() => createAuditLog({ destination: fifo })).toThrow(
+      /^--audit-log .*fifo: is a FIFO; give a path to a regular file/,
+    );
   });
 
-  it.each(["/proc/self/status", "/proc/self/fd/0", "/dev/null", "/sys/kernel/notes"])("%s is refused", (path) => {
-    expect(() => createAuditLog({ destination: path })).toThrow(/^--audit-log /);
-  });
+  it.each(["/proc/self/status", "/proc/self/fd/0", "/dev/null", "/sys/kernel/notes"])(
+    "%s is refused",
+    (path) => {
+      expect(() => createAuditLog({ destination: path })).toThrow(/^--audit-log /);
+    },
+  );
 
   it("a folder is refused naming the setting", () => {
     expect(() => createAuditLog({ destination: tmpdir() })).toThrow(/^--audit-log .*: is a folder/);

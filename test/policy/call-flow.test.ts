@@ -34,7 +34,12 @@ describe("audit before act", () => {
       return json({ id: M });
     });
     const client = await connect(mockedServer({ audit }));
-    const result = await call(client, "machines_update", { app_name: APP, machine_id: M, merge: true, config: { env: { B: "2" } } });
+    const result = await call(client, "machines_update", {
+      app_name: APP,
+      machine_id: M,
+      merge: true,
+      config: { env: { B: "2" } },
+    });
     expect(result.isError).toBeFalsy();
     expect(fly.requests).toHaveLength(2);
     // One line was written before the first request, none between the two, the outcome after.
@@ -60,7 +65,10 @@ describe("audit before act", () => {
   });
 
   it("a closed audit log file refuses the call too", async () => {
-    const log = createAuditLog({ destination: join(mkdtempSync(join(tmpdir(), "audit-")), "a.log"), onError: () => {} });
+    const log = createAuditLog({
+      destination: join(mkdtempSync(join(tmpdir(), "audit-")), "a.log"),
+      onError: () => {},
+    });
     await log.close();
     const client = await connect(mockedServer({ audit: log }));
     const result = await call(client, "machines_list", { app_name: APP });
@@ -70,28 +78,41 @@ describe("audit before act", () => {
 });
 
 describe("inputs beyond sane bounds are refused before anything is sent, and audited", () => {
-  it.each(["machines_create", "machines_update"])("%s with arrays nested 5,000 deep in its config", async (tool) => {
-    const path = join(mkdtempSync(join(tmpdir(), "audit-")), "audit.log");
-    const audit = createAuditLog({ destination: path });
-    const client = await connect(mockedServer({ audit }));
-    const result = await call(client, tool, {
-      app_name: APP,
-      machine_id: M,
-      config: { image: "nginx", metadata_extra: nested(5000) },
-    });
-    await audit.close();
-    expect(result.isError).toBe(true);
-    expect(textOf(result)).toMatch(/config\.metadata_extra\[0\]\[0\]\[0\]\[0\]\.\.\.: nested deeper than \d+ levels/);
-    expect(fly.requests).toHaveLength(0);
-    const lines = readFileSync(path, "utf8").trim().split("\n").map((l) => JSON.parse(l));
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ tool, decision: "invalid" });
-    expect(lines[0].reason).toMatch(/nested deeper/);
-  });
+  it.each(["machines_create", "machines_update"])(
+    "%s with arrays nested 5,000 deep in its config",
+    async (tool) => {
+      const path = join(mkdtempSync(join(tmpdir(), "audit-")), "audit.log");
+      const audit = createAuditLog({ destination: path });
+      const client = await connect(mockedServer({ audit }));
+      const result = await call(client, tool, {
+        app_name: APP,
+        machine_id: M,
+        config: { image: "nginx", metadata_extra: nested(5000) },
+      });
+      await audit.close();
+      expect(result.isError).toBe(true);
+      expect(textOf(result)).toMatch(
+        /config\.metadata_extra\[0\]\[0\]\[0\]\[0\]\.\.\.: nested deeper than \d+ levels/,
+      );
+      expect(fly.requests).toHaveLength(0);
+      const lines = readFileSync(path, "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l));
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatchObject({ tool, decision: "invalid" });
+      expect(lines[0].reason).toMatch(/nested deeper/);
+    },
+  );
 
   it("an over-long string is refused naming the field", async () => {
     const client = await connect(mockedServer());
-    const result = await call(client, "machines_exec", { app_name: APP, machine_id: M, command: ["sh"], stdin: "x".repeat(5 * 1024 * 1024) });
+    const result = await call(client, "machines_exec", {
+      app_name: APP,
+      machine_id: M,
+      command: ["sh"],
+      stdin: "x".repeat(5 * 1024 * 1024),
+    });
     expect(result.isError).toBe(true);
     expect(textOf(result)).toMatch(/stdin: longer than/);
     expect(fly.requests).toHaveLength(0);
@@ -146,7 +167,9 @@ describe("tokens the agent asked to be minted", () => {
     const minted = `FlyV1 ${["fm2", randomBytes(40).toString("base64")].join("_")}`;
     registerSecret(own);
     fly.reply("POST", `/v1/apps/${APP}/deploy_token`, () => json({ token: minted, issued_with: own }));
-    fly.reply("GET", `/v1/apps/${APP}/machines/${M}`, () => json({ id: M, config: { env: { LEAKED: minted } } }));
+    fly.reply("GET", `/v1/apps/${APP}/machines/${M}`, () =>
+      json({ id: M, config: { env: { LEAKED: minted } } }),
+    );
     const client = await connect(mockedServer({ tools: allTools }));
     const result = await call(client, "tokens_create_deploy", { app_name: APP });
     expect(textOf(result)).toContain(minted);

@@ -132,7 +132,13 @@ describe("decide: token scope caps every agent (named representatives)", () => {
   it.each(CASES)("%s is allowed under the scopes %s", (name, allowedUnder) => {
     const t = tool(name);
     for (const scope of SCOPES) {
-      const d = decide({ scope, scopeApp: scopeAppFor(scope), policy: agent(ACCESS_SETS[3]!), tool: t, args: argsFor(t) });
+      const d = decide({
+        scope,
+        scopeApp: scopeAppFor(scope),
+        policy: agent(ACCESS_SETS[3]!),
+        tool: t,
+        args: argsFor(t),
+      });
       expect([scope, d.kind]).toEqual([scope, allowedUnder.includes(LETTER[scope]) ? "allow" : "deny"]);
       if (d.kind === "deny") expect(d.reason).toMatch(/the Fly token/);
     }
@@ -141,9 +147,13 @@ describe("decide: token scope caps every agent (named representatives)", () => {
   it("an agent's access class narrows what the scope allows", () => {
     const t = tool("machines_start");
     expect(decide({ scope: "org", policy: agent(["read"]), tool: t, args: argsFor(t) }).kind).toBe("deny");
-    expect(decide({ scope: "org", policy: agent(["read", "write"]), tool: t, args: argsFor(t) }).kind).toBe("allow");
+    expect(decide({ scope: "org", policy: agent(["read", "write"]), tool: t, args: argsFor(t) }).kind).toBe(
+      "allow",
+    );
     const x = tool("secretkeys_sign");
-    expect(decide({ scope: "org", policy: agent(ACCESS_SETS[2]!), tool: x, args: argsFor(x) }).kind).toBe("deny");
+    expect(decide({ scope: "org", policy: agent(ACCESS_SETS[2]!), tool: x, args: argsFor(x) }).kind).toBe(
+      "deny",
+    );
   });
 
   it("names the readonly token in the reason", () => {
@@ -222,9 +232,20 @@ describe("token scope limited to one app", () => {
     (name) => {
       const t = tool(name);
       const policy = agent(["read", "write", "exec"]);
-      expect(decide({ scope: "deploy", scopeApp: APP, policy, tool: t, args: argsFor(t) }).kind).toBe("allow");
-      const other = decide({ scope: "deploy", scopeApp: APP, policy, tool: t, args: argsFor(t, "other-app") });
-      expect(other).toMatchObject({ kind: "deny", reason: expect.stringContaining("cannot reach app other-app") });
+      expect(decide({ scope: "deploy", scopeApp: APP, policy, tool: t, args: argsFor(t) }).kind).toBe(
+        "allow",
+      );
+      const other = decide({
+        scope: "deploy",
+        scopeApp: APP,
+        policy,
+        tool: t,
+        args: argsFor(t, "other-app"),
+      });
+      expect(other).toMatchObject({
+        kind: "deny",
+        reason: expect.stringContaining("cannot reach app other-app"),
+      });
     },
   );
 
@@ -308,9 +329,9 @@ describe("agent app pinning", () => {
       reason: expect.stringContaining("does not target a single app"),
     });
     expect(isListed({ scope: "org", policy: pinnedAgent, tool: t })).toBe(false);
-    expect(decide({ scope: "org", policy: { ...pinnedAgent, apps: "*" }, tool: t, args: argsFor(t) }).kind).toBe(
-      "allow",
-    );
+    expect(
+      decide({ scope: "org", policy: { ...pinnedAgent, apps: "*" }, tool: t, args: argsFor(t) }).kind,
+    ).toBe("allow");
   });
 
   it("flags policy names --apps in the fix", () => {

@@ -111,7 +111,11 @@ describe("outbound property: for every tool and any input, audit before Fly, and
         if (firstRequest >= 0) {
           stats.reachedFly++;
           const before = events.slice(0, firstRequest);
-          expect(before.some((e) => e.kind === "audit" && e.entry.event === "tool_call" && e.entry.tool === tool.name)).toBe(true);
+          expect(
+            before.some(
+              (e) => e.kind === "audit" && e.entry.event === "tool_call" && e.entry.tool === tool.name,
+            ),
+          ).toBe(true);
         }
         // Nothing that leaves holds the token: the result the client got, the audit lines, the logs.
         expect(leaks(JSON.stringify(result))).toBe(false);

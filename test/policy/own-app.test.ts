@@ -5,19 +5,32 @@ import { coreTools } from "../../src/tools/index.js";
 
 const tool = (name: string) => coreTools.find((t) => t.name === name)!;
 const OWN = "mcp-server-app";
-const everything: AgentPolicy = { name: "ops", access: ["read", "write", "exec"], apps: "*", destructive: "allow", source: "file" };
+const everything: AgentPolicy = {
+  name: "ops",
+  access: ["read", "write", "exec"],
+  apps: "*",
+  destructive: "allow",
+  source: "file",
+};
 
 describe("the app the server runs in", () => {
   const gate = (policy: AgentPolicy) => createAccessControl({ scope: "org", policy, ownApp: OWN });
 
-  it.each(["machines_list", "machines_exec", "secrets_list", "apps_delete"])("%s on it is refused for an agent with every app", (name) => {
-    const decision = gate(everything).decide(tool(name), { app_name: OWN, machine_id: "148e1234abcd", command: ["env"] });
-    expect(decision.kind).toBe("deny");
-    if (decision.kind === "deny") {
-      expect(decision.reason).toContain(`${OWN} is the app this server runs in`);
-      expect(decision.fix).toContain(`list "${OWN}" in agents.ops.apps`);
-    }
-  });
+  it.each(["machines_list", "machines_exec", "secrets_list", "apps_delete"])(
+    "%s on it is refused for an agent with every app",
+    (name) => {
+      const decision = gate(everything).decide(tool(name), {
+        app_name: OWN,
+        machine_id: "148e1234abcd",
+        command: ["env"],
+      });
+      expect(decision.kind).toBe("deny");
+      if (decision.kind === "deny") {
+        expect(decision.reason).toContain(`${OWN} is the app this server runs in`);
+        expect(decision.fix).toContain(`list "${OWN}" in agents.ops.apps`);
+      }
+    },
+  );
 
   it("is allowed when the policy names it explicitly", () => {
     const named = gate({ ...everything, apps: [OWN, "other"] });

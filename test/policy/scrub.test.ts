@@ -23,7 +23,10 @@ describe("Fly-token shapes are removed even when the token was never registered"
   it.each([
     ["an Authorization header value", `Authorization: ${TOKEN}`],
     ["a multi-part token printed one part per line", `FlyV1 ${A},\n${B}`],
-    ["a token inside a nested error JSON", JSON.stringify({ error: JSON.stringify({ headers: { authorization: TOKEN } }) })],
+    [
+      "a token inside a nested error JSON",
+      JSON.stringify({ error: JSON.stringify({ headers: { authorization: TOKEN } }) }),
+    ],
     ["a URL-encoded token", `auth=${encodeURIComponent(TOKEN)}`],
     ["a JSON-escaped slash", `${A.replace(/\//g, "\\/")}`],
     ["a user token", `token ${USER} here`],
@@ -34,7 +37,14 @@ describe("Fly-token shapes are removed even when the token was never registered"
   });
 
   it("ordinary text is left alone", () => {
-    for (const text of ["machine 148e1234 in app fm-app", "the Bearer of news", "FlyV1", "region fra1_b", "fm2", "format_x"]) {
+    for (const text of [
+      "machine 148e1234 in app fm-app",
+      "the Bearer of news",
+      "FlyV1",
+      "region fra1_b",
+      "fm2",
+      "format_x",
+    ]) {
       expect(scrubText(text)).toBe(text);
     }
   });
@@ -96,7 +106,10 @@ describe("every outbound channel passes the scrubber", () => {
       },
     });
     const logger = createLogger("info", sink);
-    logger.error({ err: new Error(`Headers.append: "${TOKEN}" is an invalid header value`) }, `failed with ${B}`);
+    logger.error(
+      { err: new Error(`Headers.append: "${TOKEN}" is an invalid header value`) },
+      `failed with ${B}`,
+    );
     logger.info({ nested: { deeper: { header: TOKEN } } }, "x");
     await new Promise((r) => setImmediate(r));
     expect(written).toContain("[redacted]");

@@ -28,7 +28,9 @@ describe("sandbox machines", () => {
   });
 
   it("refuses a second machine with a name the app already uses, and frees it once destroyed", async () => {
-    const dup = await call(sb, "POST", "/apps/demo-app/machines", { body: { name: "demo-web", config: { image: IMAGE } } });
+    const dup = await call(sb, "POST", "/apps/demo-app/machines", {
+      body: { name: "demo-web", config: { image: IMAGE } },
+    });
     expect(dup.status).toBe(409);
     expect(dup.body.error).toContain('"demo-web" already exists');
     const m = await createMachine(sb, { name: "short-lived" });

@@ -82,7 +82,9 @@ describe("sandbox secret keys", () => {
       "32",
     );
     expect((await post("/x", { type: "SECRET_TYPE_KMS_HS256", value: [300] })).body.error).toContain("uint8");
-    expect((await post("/x", { type: "hs256", value: "not base64!" })).body.error).toContain("illegal base64");
+    expect((await post("/x", { type: "hs256", value: "not base64!" })).body.error).toContain(
+      "illegal base64",
+    );
     expect((await post("/x", { type: "hs256", value: { a: 1 } })).status).toBe(400);
     await post("/mac/generate", { type: "SECRET_TYPE_KMS_HS256" });
     expect((await post("/mac/encrypt", { plaintext: [1] })).body.error).toContain("cannot encrypt");

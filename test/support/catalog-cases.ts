@@ -44,7 +44,9 @@ export async function expectCatalogCase(
   const text = textOf(result);
 
   expect(result.isError, text).toBeFalsy();
-  expect(fly.requests.slice(1).map((r) => ({ method: r.method, path: r.url.pathname }))).toEqual(c.followUps ?? []);
+  expect(fly.requests.slice(1).map((r) => ({ method: r.method, path: r.url.pathname }))).toEqual(
+    c.followUps ?? [],
+  );
   const sent = fly.requests[0]!;
   expect(sent.method).toBe(c.method);
   expect(sent.url.pathname).toBe(c.path);

@@ -13,7 +13,12 @@ export const cliEnv = (extra: Record<string, string> = {}): Record<string, strin
 
 /** A real MCP client talking to the built CLI over stdio; stderr is collected. */
 export async function spawnClient(args: string[], env: Record<string, string> = {}) {
-  const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, ...args], env: cliEnv(env), stderr: "pipe" });
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [CLI, ...args],
+    env: cliEnv(env),
+    stderr: "pipe",
+  });
   let stderr = "";
   transport.stderr?.on("data", (c: Buffer) => {
     stderr += c.toString();

@@ -6,7 +6,7 @@ import { createFlyClient } from "../../src/fly/client.js";
 import { silentLogger } from "../../src/log.js";
 import { createAccessControl } from "../../src/policy/access-control.js";
 import type { AuditEntry } from "../../src/policy/audit.js";
-import { createServer, type AccessControl, type AuditSink, type ServerOptions } from "../../src/server.js";
+import { type AccessControl, type AuditSink, createServer, type ServerOptions } from "../../src/server.js";
 import { coreTools } from "../../src/tools/index.js";
 import { USER_AGENT } from "../../src/version.js";
 import { MOCK_BASE_URL, MOCK_TOKEN } from "./fly-mock.js";
@@ -26,7 +26,13 @@ export async function connect(
 export function fullAccess(): AccessControl {
   return createAccessControl({
     scope: "org",
-    policy: { name: "local", access: ["read", "write", "exec", "admin"], apps: "*", destructive: "allow", reveal_secrets: true },
+    policy: {
+      name: "local",
+      access: ["read", "write", "exec", "admin"],
+      apps: "*",
+      destructive: "allow",
+      reveal_secrets: true,
+    },
   });
 }
 
@@ -42,7 +48,13 @@ export function mockedServer(overrides: Partial<ServerOptions> = {}): McpServer 
     audit: memoryAudit(),
     tools: coreTools,
     // Retries and rate limits have their own suites (test/fly); here each call is one exchange.
-    fly: createFlyClient({ baseUrl: MOCK_BASE_URL, token: MOCK_TOKEN, userAgent: USER_AGENT, retry: false, rateLimits: false }),
+    fly: createFlyClient({
+      baseUrl: MOCK_BASE_URL,
+      token: MOCK_TOKEN,
+      userAgent: USER_AGENT,
+      retry: false,
+      rateLimits: false,
+    }),
     logger: silentLogger(),
     ...overrides,
   });

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { UNDECLARED_QUERY, findOperation, listOperations, strictSchema, validateRequest } from "./openapi-spec.js";
+import {
+  findOperation,
+  listOperations,
+  strictSchema,
+  UNDECLARED_QUERY,
+  validateRequest,
+} from "./openapi-spec.js";
 
 const BASE = "https://api.machines.dev/v1/apps/my-app/machines";
 
@@ -213,9 +219,13 @@ describe("strictSchema", () => {
 
 describe("recorded exceptions to the spec", () => {
   it("accept only the named undeclared parameters, each with its Fly source, on their own operation", () => {
-    expect(validateRequest({ method: "POST", url: "/v1/apps?wait=true", body: { name: "a", org_slug: "o" } })).toEqual([]);
+    expect(
+      validateRequest({ method: "POST", url: "/v1/apps?wait=true", body: { name: "a", org_slug: "o" } }),
+    ).toEqual([]);
     expect(validateRequest({ method: "DELETE", url: "/v1/apps/a?force=true" })).toEqual([]);
-    expect(validateRequest({ method: "DELETE", url: "/v1/apps/a?force=maybe" })).toEqual(["query.force: must be boolean, got \"maybe\""]);
+    expect(validateRequest({ method: "DELETE", url: "/v1/apps/a?force=maybe" })).toEqual([
+      'query.force: must be boolean, got "maybe"',
+    ]);
     expect(validateRequest({ method: "GET", url: "/v1/apps/a?force=true" })).toEqual([
       "query.force: not declared by Apps_show",
     ]);
@@ -225,7 +235,9 @@ describe("recorded exceptions to the spec", () => {
 
   it("read secret-key bytes sent as base64 as the bytes they encode, and still reject other text", () => {
     const url = "/v1/apps/a/secretkeys/k/encrypt";
-    expect(validateRequest({ method: "POST", url, body: { plaintext: "aGk=", associated_data: "AQ==" } })).toEqual([]);
+    expect(
+      validateRequest({ method: "POST", url, body: { plaintext: "aGk=", associated_data: "AQ==" } }),
+    ).toEqual([]);
     expect(validateRequest({ method: "POST", url, body: { plaintext: "not base64!" } })).toEqual([
       "body.plaintext: must be array",
     ]);

@@ -267,7 +267,9 @@ function paramMatcher(name: string): RegExp {
  * Query parameters Fly accepts that the spec does not declare, each with the Fly source that sends or
  * documents it. Anything else undeclared is still a failure.
  */
-export const UNDECLARED_QUERY: Readonly<Record<string, Readonly<Record<string, { schema: Schema; why: string }>>>> = {
+export const UNDECLARED_QUERY: Readonly<
+  Record<string, Readonly<Record<string, { schema: Schema; why: string }>>>
+> = {
   Apps_create: {
     wait: { schema: { type: "boolean" }, why: "fly-go flaps CreateApp posts to /apps?wait=true" },
   },

@@ -15,7 +15,12 @@ describe("machines_update with merge", () => {
       json({
         id: M,
         version: "01HVERSION",
-        config: { image: "nginx:1.25", env: { A: "1", B: "2" }, guest: { cpus: 1, memory_mb: 256 }, services: [{ internal_port: 80 }] },
+        config: {
+          image: "nginx:1.25",
+          env: { A: "1", B: "2" },
+          guest: { cpus: 1, memory_mb: 256 },
+          services: [{ internal_port: 80 }],
+        },
       }),
     );
     fly.reply("POST", `/v1/apps/${APP}/machines/${M}`, () => json({ id: M, state: "replacing" }));
@@ -35,7 +40,12 @@ describe("machines_update with merge", () => {
     const [read, write] = fly.requests;
     expect(read!.headers.get("authorization")).toBe(fly.authorization);
     expect(write!.body).toEqual({
-      config: { image: "nginx:1.25", env: { A: "1", C: "3" }, guest: { cpus: 1, memory_mb: 512 }, services: [{ internal_port: 80 }] },
+      config: {
+        image: "nginx:1.25",
+        env: { A: "1", C: "3" },
+        guest: { cpus: 1, memory_mb: 512 },
+        services: [{ internal_port: 80 }],
+      },
       current_version: "01HVERSION",
     });
     expect(write!.headers.get("fly-machine-lease-nonce")).toBe("nonce1");
@@ -63,10 +73,19 @@ describe("machines_update with merge", () => {
   });
 
   it("a 409 from a stale version tells the agent to read again", async () => {
-    fly.reply("GET", `/v1/apps/${APP}/machines/${M}`, () => json({ id: M, version: "v1", config: { image: "a" } }));
-    fly.reply("POST", `/v1/apps/${APP}/machines/${M}`, () => json({ error: "current_version mismatch" }, 409));
+    fly.reply("GET", `/v1/apps/${APP}/machines/${M}`, () =>
+      json({ id: M, version: "v1", config: { image: "a" } }),
+    );
+    fly.reply("POST", `/v1/apps/${APP}/machines/${M}`, () =>
+      json({ error: "current_version mismatch" }, 409),
+    );
     const client = await connect(mockedServer());
-    const result = await call(client, "machines_update", { app_name: APP, machine_id: M, merge: true, config: { image: "b" } });
+    const result = await call(client, "machines_update", {
+      app_name: APP,
+      machine_id: M,
+      merge: true,
+      config: { image: "b" },
+    });
     expect(result.isError).toBe(true);
     expect(textOf(result)).toContain("current_version mismatch");
     expect(textOf(result)).toContain("read it again");
@@ -99,12 +118,18 @@ describe("defaults from FLY_APP_NAME and FLY_ORG_SLUG", () => {
 describe("results shaped for agents", () => {
   it("exec output is capped per stream with a note", async () => {
     const big = "x".repeat(EXEC_STREAM_CAP + 100);
-    fly.reply("POST", `/v1/apps/${APP}/machines/${M}/exec`, () => json({ stdout: big, stderr: "", exit_code: 0 }));
+    fly.reply("POST", `/v1/apps/${APP}/machines/${M}/exec`, () =>
+      json({ stdout: big, stderr: "", exit_code: 0 }),
+    );
     const client = await connect(mockedServer());
-    const text = textOf(await call(client, "machines_exec", { app_name: APP, machine_id: M, command: ["cat", "/big"] }));
+    const text = textOf(
+      await call(client, "machines_exec", { app_name: APP, machine_id: M, command: ["cat", "/big"] }),
+    );
     const parsed = JSON.parse(text) as { stdout: string; note: string };
     expect(parsed.stdout).toHaveLength(EXEC_STREAM_CAP);
-    expect(parsed.note).toContain(`stdout truncated to the first ${EXEC_STREAM_CAP} of ${EXEC_STREAM_CAP + 100} bytes`);
+    expect(parsed.note).toContain(
+      `stdout truncated to the first ${EXEC_STREAM_CAP} of ${EXEC_STREAM_CAP + 100} bytes`,
+    );
   });
 
   it("reads come with structuredContent, writes with text only", async () => {

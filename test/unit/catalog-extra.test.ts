@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_TOOLSETS, allTools, coreTools, selectTools, toolsets } from "../../src/tools/index.js";
+import { allTools, coreTools, DEFAULT_TOOLSETS, selectTools, toolsets } from "../../src/tools/index.js";
 import { type CatalogCase, expectCatalogCase, json } from "../support/catalog-cases.js";
 import { createFlyMock } from "../support/fly-mock.js";
 import { findOperation, listOperations } from "../support/openapi-spec.js";
@@ -15,7 +15,12 @@ const cert = `${apps}/certificates/${HOST}`;
 const keys = `${apps}/secretkeys/signer`;
 const pg = `/v1/postgres/${PG}`;
 const noContent = () => new Response(null, { status: 204 });
-const certDetail = { hostname: HOST, status: "active", configured: true, dns_requirements: { a: ["66.241.125.1"] } };
+const certDetail = {
+  hostname: HOST,
+  status: "active",
+  configured: true,
+  dns_requirements: { a: ["66.241.125.1"] },
+};
 
 const cases: CatalogCase[] = [
   // platform
@@ -25,19 +30,59 @@ const cases: CatalogCase[] = [
     method: "GET",
     path: "/v1/platform/regions",
     reply: () =>
-      json({ nearest: "iad", regions: [{ code: "iad", name: "Ashburn, Virginia (US)", geo_region: "na", latitude: 39, longitude: -77, requires_paid_plan: false }] }),
+      json({
+        nearest: "iad",
+        regions: [
+          {
+            code: "iad",
+            name: "Ashburn, Virginia (US)",
+            geo_region: "na",
+            latitude: 39,
+            longitude: -77,
+            requires_paid_plan: false,
+          },
+        ],
+      }),
     sees: ['"nearest":"iad"', '"code":"iad"', '"geo_region":"na"'],
     hidden: ["latitude"],
   },
   // org
   {
     tool: "org_machines_list",
-    args: { org_slug: "personal", region: "iad", state: "started,stopped", updated_after: "2026-01-01T00:00:00Z", include_deleted: true, limit: 50, cursor: "c1" },
+    args: {
+      org_slug: "personal",
+      region: "iad",
+      state: "started,stopped",
+      updated_after: "2026-01-01T00:00:00Z",
+      include_deleted: true,
+      limit: 50,
+      cursor: "c1",
+    },
     method: "GET",
     path: "/v1/orgs/personal/machines",
-    query: { region: "iad", state: "started,stopped", updated_after: "2026-01-01T00:00:00Z", include_deleted: "true", limit: "50", cursor: "c1" },
+    query: {
+      region: "iad",
+      state: "started,stopped",
+      updated_after: "2026-01-01T00:00:00Z",
+      include_deleted: "true",
+      limit: "50",
+      cursor: "c1",
+    },
     reply: () =>
-      json({ machines: [{ id: M, name: "web-1", app_name: APP, state: "started", region: "iad", private_ip: "fdaa::2", config: { image: "nginx:latest", metadata: { a: "b" } } }], next_cursor: "c2" }),
+      json({
+        machines: [
+          {
+            id: M,
+            name: "web-1",
+            app_name: APP,
+            state: "started",
+            region: "iad",
+            private_ip: "fdaa::2",
+            config: { image: "nginx:latest", metadata: { a: "b" } },
+          },
+        ],
+        next_cursor: "c2",
+      }),
     sees: [`"app_name":"${APP}"`, '"image":"nginx:latest"', '"next_cursor":"c2"'],
     hidden: ["private_ip", "metadata"],
   },
@@ -57,11 +102,22 @@ const cases: CatalogCase[] = [
     path: `${apps}/certificates`,
     query: { filter: "example", limit: "10", cursor: "c1" },
     reply: () =>
-      json({ certificates: [{ hostname: HOST, status: "active", configured: true, acme_alpn_configured: true }], next_cursor: "c2", total_count: 3 }),
+      json({
+        certificates: [{ hostname: HOST, status: "active", configured: true, acme_alpn_configured: true }],
+        next_cursor: "c2",
+        total_count: 3,
+      }),
     sees: [`"hostname":"${HOST}"`, '"total_count":3', '"next_cursor":"c2"'],
     hidden: ["acme_alpn_configured"],
   },
-  { tool: "certificates_get", args: { app_name: APP, hostname: HOST }, method: "GET", path: cert, reply: () => json(certDetail), sees: ['"dns_requirements"'] },
+  {
+    tool: "certificates_get",
+    args: { app_name: APP, hostname: HOST },
+    method: "GET",
+    path: cert,
+    reply: () => json(certDetail),
+    sees: ['"dns_requirements"'],
+  },
   {
     tool: "certificates_request_acme",
     args: { app_name: APP, hostname: HOST },
@@ -73,10 +129,19 @@ const cases: CatalogCase[] = [
   },
   {
     tool: "certificates_upload_custom",
-    args: { app_name: APP, hostname: HOST, fullchain: "-----BEGIN CERTIFICATE-----\nMIIB\n", private_key: "-----BEGIN PRIVATE KEY-----\nMIIE\n" },
+    args: {
+      app_name: APP,
+      hostname: HOST,
+      fullchain: "-----BEGIN CERTIFICATE-----\nMIIB\n",
+      private_key: "-----BEGIN PRIVATE KEY-----\nMIIE\n",
+    },
     method: "POST",
     path: `${apps}/certificates/custom`,
-    body: { hostname: HOST, fullchain: "-----BEGIN CERTIFICATE-----\nMIIB\n", private_key: "-----BEGIN PRIVATE KEY-----\nMIIE\n" },
+    body: {
+      hostname: HOST,
+      fullchain: "-----BEGIN CERTIFICATE-----\nMIIB\n",
+      private_key: "-----BEGIN PRIVATE KEY-----\nMIIE\n",
+    },
     reply: () => json(certDetail, 201),
     sees: ['"status":"active"'],
     hidden: ["PRIVATE KEY"],
@@ -90,8 +155,22 @@ const cases: CatalogCase[] = [
     reply: () => json({ ...certDetail, hostname: "*.example.com", dns_records: { a: ["66.241.125.1"] } }),
     sees: ['"dns_records"'],
   },
-  { tool: "certificates_delete", args: { app_name: APP, hostname: HOST }, method: "DELETE", path: cert, reply: noContent, sees: ['"ok":true', '"status":204'] },
-  { tool: "certificates_delete_acme", args: { app_name: APP, hostname: HOST }, method: "DELETE", path: `${cert}/acme`, reply: () => json(certDetail), sees: [`"hostname":"${HOST}"`] },
+  {
+    tool: "certificates_delete",
+    args: { app_name: APP, hostname: HOST },
+    method: "DELETE",
+    path: cert,
+    reply: noContent,
+    sees: ['"ok":true', '"status":204'],
+  },
+  {
+    tool: "certificates_delete_acme",
+    args: { app_name: APP, hostname: HOST },
+    method: "DELETE",
+    path: `${cert}/acme`,
+    reply: () => json(certDetail),
+    sees: [`"hostname":"${HOST}"`],
+  },
   {
     tool: "certificates_delete_custom",
     args: { app_name: APP, hostname: HOST },
@@ -118,9 +197,23 @@ const cases: CatalogCase[] = [
     reply: () => json({ ip: "66.241.125.1", shared: true }),
     sees: ['"ip":"66.241.125.1"'],
   },
-  { tool: "ips_release", args: { app_name: APP, ip: "2a09:8280:1::1" }, method: "DELETE", path: `${apps}/ip_assignments/2a09:8280:1::1`, reply: noContent, sees: ['"ok":true'] },
+  {
+    tool: "ips_release",
+    args: { app_name: APP, ip: "2a09:8280:1::1" },
+    method: "DELETE",
+    path: `${apps}/ip_assignments/2a09:8280:1::1`,
+    reply: noContent,
+    sees: ['"ok":true'],
+  },
   // metadata
-  { tool: "machines_metadata_get", args: { app_name: APP, machine_id: M }, method: "GET", path: `${machine}/metadata`, reply: () => json({ fly_process_group: "app" }), sees: ['"fly_process_group":"app"'] },
+  {
+    tool: "machines_metadata_get",
+    args: { app_name: APP, machine_id: M },
+    method: "GET",
+    path: `${machine}/metadata`,
+    reply: () => json({ fly_process_group: "app" }),
+    sees: ['"fly_process_group":"app"'],
+  },
   {
     tool: "machines_metadata_update",
     args: { app_name: APP, machine_id: M, metadata: { role: "primary", old: "" }, machine_version: "01H3JK" },
@@ -130,7 +223,14 @@ const cases: CatalogCase[] = [
     reply: noContent,
     sees: ['"ok":true'],
   },
-  { tool: "machines_metadata_get_key", args: { app_name: APP, machine_id: M, key: "fly.role" }, method: "GET", path: `${machine}/metadata/fly.role`, reply: () => json({ value: "primary" }), sees: ['"value":"primary"'] },
+  {
+    tool: "machines_metadata_get_key",
+    args: { app_name: APP, machine_id: M, key: "fly.role" },
+    method: "GET",
+    path: `${machine}/metadata/fly.role`,
+    reply: () => json({ value: "primary" }),
+    sees: ['"value":"primary"'],
+  },
   {
     tool: "machines_metadata_set_key",
     args: { app_name: APP, machine_id: M, key: "role", value: "primary" },
@@ -140,7 +240,14 @@ const cases: CatalogCase[] = [
     reply: noContent,
     sees: ['"ok":true'],
   },
-  { tool: "machines_metadata_delete_key", args: { app_name: APP, machine_id: M, key: "role" }, method: "DELETE", path: `${machine}/metadata/role`, reply: noContent, sees: ['"ok":true'] },
+  {
+    tool: "machines_metadata_delete_key",
+    args: { app_name: APP, machine_id: M, key: "role" },
+    method: "DELETE",
+    path: `${machine}/metadata/role`,
+    reply: noContent,
+    sees: ['"ok":true'],
+  },
   {
     tool: "machines_metadata_put",
     args: { app_name: APP, machine_id: M, metadata: { role: "replica" } },
@@ -151,7 +258,14 @@ const cases: CatalogCase[] = [
     sees: ['"ok":true'],
   },
   // memory
-  { tool: "machines_memory_get", args: { app_name: APP, machine_id: M }, method: "GET", path: `${machine}/memory`, reply: () => json({ limit_mb: 512, available_mb: 100 }), sees: ['"limit_mb":512'] },
+  {
+    tool: "machines_memory_get",
+    args: { app_name: APP, machine_id: M },
+    method: "GET",
+    path: `${machine}/memory`,
+    reply: () => json({ limit_mb: 512, available_mb: 100 }),
+    sees: ['"limit_mb":512'],
+  },
   {
     tool: "machines_memory_set",
     args: { app_name: APP, machine_id: M, limit_mb: 384 },
@@ -180,7 +294,14 @@ const cases: CatalogCase[] = [
     reply: () => new Response(null, { status: 200 }),
     sees: ['"ok":true'],
   },
-  { tool: "machines_uncordon", args: { app_name: APP, machine_id: M }, method: "POST", path: `${machine}/uncordon`, reply: () => json({ ok: true }), sees: ['"ok":true'] },
+  {
+    tool: "machines_uncordon",
+    args: { app_name: APP, machine_id: M },
+    method: "POST",
+    path: `${machine}/uncordon`,
+    reply: () => json({ ok: true }),
+    sees: ['"ok":true'],
+  },
   // secrets
   {
     tool: "secrets_get",
@@ -211,7 +332,14 @@ const cases: CatalogCase[] = [
     reply: () => json({ secret_keys: [{ name: "signer", type: "SECRET_TYPE_KMS_NACL_AUTH" }] }),
     sees: ['"name":"signer"'],
   },
-  { tool: "secretkeys_get", args: { app_name: APP, secret_name: "signer" }, method: "GET", path: keys, reply: () => json({ name: "signer", public_key: [1, 2] }), sees: ['"public_key":[1,2]'] },
+  {
+    tool: "secretkeys_get",
+    args: { app_name: APP, secret_name: "signer" },
+    method: "GET",
+    path: keys,
+    reply: () => json({ name: "signer", public_key: [1, 2] }),
+    sees: ['"public_key":[1,2]'],
+  },
   {
     tool: "secretkeys_generate",
     args: { app_name: APP, secret_name: "signer", type: "SECRET_TYPE_KMS_NACL_AUTH" },
@@ -230,7 +358,14 @@ const cases: CatalogCase[] = [
     reply: () => json({ name: "signer", type: "SECRET_TYPE_KMS_HS256", version: 2 }, 201),
     sees: ['"version":2'],
   },
-  { tool: "secretkeys_delete", args: { app_name: APP, secret_name: "signer" }, method: "DELETE", path: keys, reply: () => json({ version: 3 }), sees: ['"version":3'] },
+  {
+    tool: "secretkeys_delete",
+    args: { app_name: APP, secret_name: "signer" },
+    method: "DELETE",
+    path: keys,
+    reply: () => json({ version: 3 }),
+    sees: ['"version":3'],
+  },
   {
     tool: "secretkeys_encrypt",
     args: { app_name: APP, secret_name: "signer", plaintext: [104, 105], associated_data: [1] },
@@ -276,7 +411,14 @@ const cases: CatalogCase[] = [
     reply: () => json([{ id: "vs_1", status: "created", size: 1024 }]),
     sees: ['"id":"vs_1"'],
   },
-  { tool: "volumes_snapshots_create", args: { app_name: APP, volume_id: VOL }, method: "POST", path: `${apps}/volumes/${VOL}/snapshots`, reply: () => new Response(null, { status: 200 }), sees: ['"ok":true'] },
+  {
+    tool: "volumes_snapshots_create",
+    args: { app_name: APP, volume_id: VOL },
+    method: "POST",
+    path: `${apps}/volumes/${VOL}/snapshots`,
+    reply: () => new Response(null, { status: 200 }),
+    sees: ['"ok":true'],
+  },
   {
     tool: "volumes_update",
     args: { app_name: APP, volume_id: VOL, auto_backup_enabled: true, snapshot_retention: 14 },
@@ -289,15 +431,32 @@ const cases: CatalogCase[] = [
   // placements
   {
     tool: "platform_placements_simulate",
-    args: { org_slug: "personal", region: "lhr,eu", count: 2, compute: { cpu_kind: "shared", cpus: 1, memory_mb: 256 } },
+    args: {
+      org_slug: "personal",
+      region: "lhr,eu",
+      count: 2,
+      compute: { cpu_kind: "shared", cpus: 1, memory_mb: 256 },
+    },
     method: "POST",
     path: "/v1/platform/placements",
-    body: { org_slug: "personal", region: "lhr,eu", count: 2, compute: { cpu_kind: "shared", cpus: 1, memory_mb: 256 } },
+    body: {
+      org_slug: "personal",
+      region: "lhr,eu",
+      count: 2,
+      compute: { cpu_kind: "shared", cpus: 1, memory_mb: 256 },
+    },
     reply: () => json({ regions: [{ region: "lhr", count: 2, concurrency: 10 }] }),
     sees: ['"region":"lhr"'],
   },
   // tokens
-  { tool: "tokens_current", args: {}, method: "GET", path: "/v1/tokens/current", reply: () => json({ tokens: [{ org_slug: "personal", apps: [APP] }] }), sees: ['"org_slug":"personal"'] },
+  {
+    tool: "tokens_current",
+    args: {},
+    method: "GET",
+    path: "/v1/tokens/current",
+    reply: () => json({ tokens: [{ org_slug: "personal", apps: [APP] }] }),
+    sees: ['"org_slug":"personal"'],
+  },
   {
     tool: "tokens_create_deploy",
     args: { app_name: APP, expiry: "720h" },
@@ -345,15 +504,47 @@ const cases: CatalogCase[] = [
   },
   {
     tool: "postgres_clusters_create",
-    args: { org_slug: "personal", plan: "basic", region: "iad", name: "db", disk_size_gb: 10, pg_major_version: "17", pool_mode: "transaction", postgis_enabled: false },
+    args: {
+      org_slug: "personal",
+      plan: "basic",
+      region: "iad",
+      name: "db",
+      disk_size_gb: 10,
+      pg_major_version: "17",
+      pool_mode: "transaction",
+      postgis_enabled: false,
+    },
     method: "POST",
     path: "/v1/postgres",
-    body: { org_slug: "personal", plan: "basic", region: "iad", name: "db", disk_size_gb: 10, pg_major_version: "17", pool_mode: "transaction", postgis_enabled: false },
+    body: {
+      org_slug: "personal",
+      plan: "basic",
+      region: "iad",
+      name: "db",
+      disk_size_gb: 10,
+      pg_major_version: "17",
+      pool_mode: "transaction",
+      postgis_enabled: false,
+    },
     reply: () => json({ data: { id: PG, status: "creating" } }, 201),
     sees: ['"status":"creating"'],
   },
-  { tool: "postgres_clusters_get", args: { postgres_cluster_id: PG }, method: "GET", path: pg, reply: () => json({ data: { id: PG, status: "ready", cpus: 2 } }), sees: ['"cpus":2'] },
-  { tool: "postgres_clusters_delete", args: { postgres_cluster_id: PG }, method: "DELETE", path: pg, reply: () => new Response(null, { status: 202 }), sees: ['"ok":true', '"status":202'] },
+  {
+    tool: "postgres_clusters_get",
+    args: { postgres_cluster_id: PG },
+    method: "GET",
+    path: pg,
+    reply: () => json({ data: { id: PG, status: "ready", cpus: 2 } }),
+    sees: ['"cpus":2'],
+  },
+  {
+    tool: "postgres_clusters_delete",
+    args: { postgres_cluster_id: PG },
+    method: "DELETE",
+    path: pg,
+    reply: () => new Response(null, { status: 202 }),
+    sees: ['"ok":true', '"status":202'],
+  },
   {
     tool: "postgres_clusters_fork",
     args: { postgres_cluster_id: PG, name: "db-copy" },
@@ -381,8 +572,22 @@ const cases: CatalogCase[] = [
     reply: () => json({ data: { app_name: APP, postgres_cluster_id: PG } }, 201),
     sees: [`"app_name":"${APP}"`],
   },
-  { tool: "postgres_attachments_delete", args: { postgres_cluster_id: PG, app_name: APP }, method: "DELETE", path: `${pg}/attachments/${APP}`, reply: noContent, sees: ['"ok":true'] },
-  { tool: "postgres_backups_list", args: { postgres_cluster_id: PG }, method: "GET", path: `${pg}/backups`, reply: () => json({ data: [{ id: "b1", type: "full", status: "completed" }] }), sees: ['"id":"b1"'] },
+  {
+    tool: "postgres_attachments_delete",
+    args: { postgres_cluster_id: PG, app_name: APP },
+    method: "DELETE",
+    path: `${pg}/attachments/${APP}`,
+    reply: noContent,
+    sees: ['"ok":true'],
+  },
+  {
+    tool: "postgres_backups_list",
+    args: { postgres_cluster_id: PG },
+    method: "GET",
+    path: `${pg}/backups`,
+    reply: () => json({ data: [{ id: "b1", type: "full", status: "completed" }] }),
+    sees: ['"id":"b1"'],
+  },
   {
     tool: "postgres_backups_create",
     args: { postgres_cluster_id: PG, type: "full" },
@@ -393,7 +598,14 @@ const cases: CatalogCase[] = [
     sees: ['"ok":true', '"status":202'],
   },
   // postgres: databases, extensions, queries
-  { tool: "postgres_databases_list", args: { postgres_cluster_id: PG }, method: "GET", path: `${pg}/databases`, reply: () => json({ data: [{ name: "app" }] }), sees: ['"name":"app"'] },
+  {
+    tool: "postgres_databases_list",
+    args: { postgres_cluster_id: PG },
+    method: "GET",
+    path: `${pg}/databases`,
+    reply: () => json({ data: [{ name: "app" }] }),
+    sees: ['"name":"app"'],
+  },
   {
     tool: "postgres_databases_create",
     args: { postgres_cluster_id: PG, name: "customer_data" },
@@ -403,7 +615,14 @@ const cases: CatalogCase[] = [
     reply: () => json({ data: { name: "customer_data" } }, 201),
     sees: ['"name":"customer_data"'],
   },
-  { tool: "postgres_databases_delete", args: { postgres_cluster_id: PG, database_name: "customer_data" }, method: "DELETE", path: `${pg}/databases/customer_data`, reply: () => json({ data: { name: "customer_data" } }), sees: ['"name":"customer_data"'] },
+  {
+    tool: "postgres_databases_delete",
+    args: { postgres_cluster_id: PG, database_name: "customer_data" },
+    method: "DELETE",
+    path: `${pg}/databases/customer_data`,
+    reply: () => json({ data: { name: "customer_data" } }),
+    sees: ['"name":"customer_data"'],
+  },
   {
     tool: "postgres_extensions_list",
     args: { postgres_cluster_id: PG, database_name: "app" },
@@ -414,7 +633,13 @@ const cases: CatalogCase[] = [
   },
   {
     tool: "postgres_extensions_enable",
-    args: { postgres_cluster_id: PG, database_name: "app", name: "citext", schema: "ext", create_schema: true },
+    args: {
+      postgres_cluster_id: PG,
+      database_name: "app",
+      name: "citext",
+      schema: "ext",
+      create_schema: true,
+    },
     method: "POST",
     path: `${pg}/databases/app/extensions`,
     body: { name: "citext", schema: "ext", create_schema: true },
@@ -449,7 +674,14 @@ const cases: CatalogCase[] = [
     sees: ['"calls":9'],
   },
   // postgres: users
-  { tool: "postgres_users_list", args: { postgres_cluster_id: PG }, method: "GET", path: `${pg}/users`, reply: () => json({ data: [{ username: "app_user", role: "writer" }] }), sees: ['"role":"writer"'] },
+  {
+    tool: "postgres_users_list",
+    args: { postgres_cluster_id: PG },
+    method: "GET",
+    path: `${pg}/users`,
+    reply: () => json({ data: [{ username: "app_user", role: "writer" }] }),
+    sees: ['"role":"writer"'],
+  },
   {
     tool: "postgres_users_create",
     args: { postgres_cluster_id: PG, username: "app_user", role: "writer" },
@@ -468,7 +700,14 @@ const cases: CatalogCase[] = [
     reply: noContent,
     sees: ['"ok":true'],
   },
-  { tool: "postgres_users_delete", args: { postgres_cluster_id: PG, username: "app_user" }, method: "DELETE", path: `${pg}/users/app_user`, reply: noContent, sees: ['"ok":true'] },
+  {
+    tool: "postgres_users_delete",
+    args: { postgres_cluster_id: PG, username: "app_user" },
+    method: "DELETE",
+    path: `${pg}/users/app_user`,
+    reply: noContent,
+    sees: ['"ok":true'],
+  },
   {
     tool: "postgres_users_credentials",
     args: { postgres_cluster_id: PG, username: "app_user" },
@@ -518,7 +757,11 @@ describe("the whole catalog", () => {
       expect(`/v1${t.path}`, t.name).toBe(op!.pathTemplate);
       return op!.operationId;
     });
-    expect(covered.sort()).toEqual(listOperations().map((o) => o.operationId).sort());
+    expect(covered.sort()).toEqual(
+      listOperations()
+        .map((o) => o.operationId)
+        .sort(),
+    );
   });
 
   it("keeps core as it was and groups every other tool in a named toolset", () => {
@@ -530,18 +773,19 @@ describe("the whole catalog", () => {
 });
 
 describe("toolset selection", () => {
-  it.each([
-    [["core"]],
-    [["certificates"]],
-    [["postgres", "ips"]],
-    [["core", "platform", "secretkeys"]],
-  ])("%j returns exactly the tools of those groups", (names) => {
-    const picked = selectTools(names);
-    expect(new Set(picked.map((t) => t.toolset))).toEqual(new Set(names));
-    expect(picked.map((t) => t.name).sort()).toEqual(
-      allTools.filter((t) => names.includes(t.toolset)).map((t) => t.name).sort(),
-    );
-  });
+  it.each([[["core"]], [["certificates"]], [["postgres", "ips"]], [["core", "platform", "secretkeys"]]])(
+    "%j returns exactly the tools of those groups",
+    (names) => {
+      const picked = selectTools(names);
+      expect(new Set(picked.map((t) => t.toolset))).toEqual(new Set(names));
+      expect(picked.map((t) => t.name).sort()).toEqual(
+        allTools
+          .filter((t) => names.includes(t.toolset))
+          .map((t) => t.name)
+          .sort(),
+      );
+    },
+  );
 
   it("returns every tool for all and none for an unknown group", () => {
     expect(selectTools("all")).toHaveLength(100);

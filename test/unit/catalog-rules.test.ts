@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { z } from "zod";
+import { allTools } from "../../src/tools/index.js";
 import { annotationsOf } from "../../src/tools/present.js";
 import { pathParams } from "../../src/tools/request.js";
-import { allTools } from "../../src/tools/index.js";
 import { findOperation } from "../support/openapi-spec.js";
 
 // Rules that hold for every tool at once: adding a tool without them fails here.

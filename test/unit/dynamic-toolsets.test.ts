@@ -26,9 +26,9 @@ describe("dynamic toolsets", () => {
     expect(before).not.toContain("certificates_list");
 
     const list = await call(client, "toolsets_list", {});
-    const certs = (list.structuredContent as { toolsets: Array<{ toolset: string; enabled: boolean }> }).toolsets.find(
-      (t) => t.toolset === "certificates",
-    );
+    const certs = (
+      list.structuredContent as { toolsets: Array<{ toolset: string; enabled: boolean }> }
+    ).toolsets.find((t) => t.toolset === "certificates");
     expect(certs).toMatchObject({ enabled: false });
 
     const enabled = await call(client, "toolsets_enable", { toolset: "certificates" });
@@ -45,7 +45,10 @@ describe("dynamic toolsets", () => {
     const names = (await client.listTools()).tools.map((t) => t.name);
     expect(names).toContain("certificates_list");
     expect(names).not.toContain("certificates_request_acme");
-    const write = await call(client, "certificates_request_acme", { app_name: "demo-app", hostname: "example.com" });
+    const write = await call(client, "certificates_request_acme", {
+      app_name: "demo-app",
+      hostname: "example.com",
+    });
     expect(write.isError).toBe(true);
     expect(textOf(write)).toContain("Denied by policy");
     expect(fly.requests).toHaveLength(0);
@@ -91,9 +94,9 @@ describe("dynamic toolsets", () => {
     setTimeout(settle, 20);
     const list = await listing;
     expect(list.isError).toBeFalsy();
-    const certs = (list.structuredContent as { toolsets: Array<{ toolset: string; usable: number }> }).toolsets.find(
-      (t) => t.toolset === "certificates",
-    );
+    const certs = (
+      list.structuredContent as { toolsets: Array<{ toolset: string; usable: number }> }
+    ).toolsets.find((t) => t.toolset === "certificates");
     // A read-only token may use only the two read tools of the group.
     expect(certs?.usable).toBe(2);
   });

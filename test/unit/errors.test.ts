@@ -11,14 +11,44 @@ const M = "3d8d413b29d089";
 describe("Fly errors reach the agent as tool results with the next step", () => {
   const table: Array<[number, unknown, Record<string, string>, string[]]> = [
     [400, { error: "invalid signal" }, {}, ["400 Bad Request", "invalid signal", "Fix the input"]],
-    [401, { error: "Authenticate: token validation error" }, {}, ["401", "token validation error", "FLY_API_TOKEN"]],
+    [
+      401,
+      { error: "Authenticate: token validation error" },
+      {},
+      ["401", "token validation error", "FLY_API_TOKEN"],
+    ],
     [404, { error: "machine not found" }, {}, ["404", "machine not found", "list them first"]],
     // A write answered 408 may have happened: check, never repeat blindly.
-    [408, { error: "deadline exceeded" }, {}, ["408", "deadline exceeded", "Outcome unknown", "machines_get"]],
-    [409, { error: "lease currently held by ops@example.com, expires at 2026-11-23 10:00:00 UTC" }, {}, ["409", "held by ops@example.com", "expires at", "lease_nonce"]],
-    [422, { error: "app name taken", status: "name_taken" }, {}, ["422", "name_taken", "Choose another name"]],
-    [429, { error: "rate limit exceeded" }, { "retry-after": "2" }, ["429", "rate limit exceeded", "Wait 2s"]],
-    [500, { error: "internal" }, { "fly-request-id": "req-123" }, ["500", "internal", "request id: req-123", "may or may not have taken effect"]],
+    [
+      408,
+      { error: "deadline exceeded" },
+      {},
+      ["408", "deadline exceeded", "Outcome unknown", "machines_get"],
+    ],
+    [
+      409,
+      { error: "lease currently held by ops@example.com, expires at 2026-11-23 10:00:00 UTC" },
+      {},
+      ["409", "held by ops@example.com", "expires at", "lease_nonce"],
+    ],
+    [
+      422,
+      { error: "app name taken", status: "name_taken" },
+      {},
+      ["422", "name_taken", "Choose another name"],
+    ],
+    [
+      429,
+      { error: "rate limit exceeded" },
+      { "retry-after": "2" },
+      ["429", "rate limit exceeded", "Wait 2s"],
+    ],
+    [
+      500,
+      { error: "internal" },
+      { "fly-request-id": "req-123" },
+      ["500", "internal", "request id: req-123", "may or may not have taken effect"],
+    ],
     [503, { error: "unavailable" }, {}, ["503", "unavailable", "may or may not"]],
   ];
 
@@ -50,7 +80,11 @@ describe("Fly errors reach the agent as tool results with the next step", () => 
   });
 
   it("a body that is not JSON becomes a clear error, not a crash", async () => {
-    fly.reply("GET", `/v1/apps/${APP}`, () => new Response('{"trunc', { headers: { "content-type": "application/json" } }));
+    fly.reply(
+      "GET",
+      `/v1/apps/${APP}`,
+      () => new Response('{"trunc', { headers: { "content-type": "application/json" } }),
+    );
     const client = await connect(mockedServer());
     const result = await call(client, "apps_get", { app_name: APP });
     expect(result.isError).toBe(true);
@@ -60,7 +94,12 @@ describe("Fly errors reach the agent as tool results with the next step", () => 
   it("wait's 408 is an answer, not an error: not there yet, and how to go on", async () => {
     fly.reply("GET", `/v1/apps/${APP}/machines/${M}/wait`, () => json({ error: "deadline_exceeded" }, 408));
     const client = await connect(mockedServer());
-    const result = await call(client, "machines_wait", { app_name: APP, machine_id: M, state: "started", timeout: 5 });
+    const result = await call(client, "machines_wait", {
+      app_name: APP,
+      machine_id: M,
+      state: "started",
+      timeout: 5,
+    });
     expect(result.isError).toBeFalsy();
     expect(textOf(result)).toContain('did not reach state "started" within 5s');
     expect(textOf(result)).toContain("call machines_wait again");

@@ -1,8 +1,8 @@
 import { PassThrough } from "node:stream";
 import { ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { describe, expect, it } from "vitest";
-import { createAccessControl, createAuditLog, policyFromFlags } from "../../src/policy/index.js";
 import type { AgentPolicy } from "../../src/policy/index.js";
+import { createAccessControl, createAuditLog, policyFromFlags } from "../../src/policy/index.js";
 import type { TokenScope } from "../../src/policy/scopes.js";
 import { jsonResponse as json, useFlyMock } from "../support/fly-mock.js";
 import { call, connect, mockedServer, textOf } from "../support/harness.js";
@@ -23,7 +23,12 @@ function auditSink() {
   return { audit: createAuditLog({ destination: stream, secrets: [fly.token] }), lines, raw: () => raw };
 }
 
-function serverWith(policy: AgentPolicy, scope: TokenScope = "org", scopeApp?: string, audit = auditSink().audit) {
+function serverWith(
+  policy: AgentPolicy,
+  scope: TokenScope = "org",
+  scopeApp?: string,
+  audit = auditSink().audit,
+) {
   return mockedServer({ access: createAccessControl({ scope, scopeApp, policy }), audit });
 }
 
@@ -61,7 +66,12 @@ describe("denied calls", () => {
     expect(textOf(result)).toMatch(/^Denied by policy: .*\nTo allow it: .*--access write/s);
     expect(fly.requests).toHaveLength(0);
     await audit.close();
-    expect(lines.at(-1)).toMatchObject({ tool: "machines_start", decision: "deny", app: APP, resource: `machine ${M}` });
+    expect(lines.at(-1)).toMatchObject({
+      tool: "machines_start",
+      decision: "deny",
+      app: APP,
+      resource: `machine ${M}`,
+    });
   });
 
   it("an agent pinned to one app cannot touch another", async () => {
@@ -81,7 +91,9 @@ describe("denied calls", () => {
   });
 
   it("secret values in results are hidden unless revealed", async () => {
-    fly.reply("GET", `/v1/apps/${APP}/secrets`, () => json({ secrets: [{ name: "DB", digest: "d", value: "hunter2-secret" }] }));
+    fly.reply("GET", `/v1/apps/${APP}/secrets`, () =>
+      json({ secrets: [{ name: "DB", digest: "d", value: "hunter2-secret" }] }),
+    );
     const client = await connect(serverWith(policyFromFlags({ access: "read" })));
     const text = textOf(await call(client, "secrets_list", { app_name: APP }));
     expect(text).toContain('"name":"DB"');
@@ -91,7 +103,9 @@ describe("denied calls", () => {
 
 describe("destructive actions ask the human", () => {
   async function elicitingClient(answer: "accept" | "decline" | "cancel", messages: string[]) {
-    const client = await connect(serverWith(policyFromFlags({ access: "all", destructive: "confirm" })), { elicitation: {} });
+    const client = await connect(serverWith(policyFromFlags({ access: "all", destructive: "confirm" })), {
+      elicitation: {},
+    });
     client.setRequestHandler(ElicitRequestSchema, async (req) => {
       messages.push(req.params.message);
       return answer === "accept" ? { action: "accept", content: { confirm: true } } : { action: answer };
@@ -156,7 +170,10 @@ describe("destructive actions ask the human", () => {
       serverWith(policyFromFlags({ access: "all", destructive: "confirm" }), "org", undefined, audit),
       { elicitation: {} },
     );
-    client.setRequestHandler(ElicitRequestSchema, async () => ({ action: "accept", content: { confirm: true } }));
+    client.setRequestHandler(ElicitRequestSchema, async () => ({
+      action: "accept",
+      content: { confirm: true },
+    }));
     await call(client, "machines_delete", { app_name: APP, machine_id: M });
     await audit.close();
     expect(lines.at(-1)).toMatchObject({ tool: "machines_delete", decision: "confirm-accepted" });
@@ -165,7 +182,9 @@ describe("destructive actions ask the human", () => {
 
 describe("the audit log", () => {
   it("records allowed, denied and failed calls, without the token or any secret value", async () => {
-    fly.reply("POST", `/v1/apps/${APP}/secrets`, () => json({ secrets: [{ name: "API_KEY", digest: "d" }], version: 2 }));
+    fly.reply("POST", `/v1/apps/${APP}/secrets`, () =>
+      json({ secrets: [{ name: "API_KEY", digest: "d" }], version: 2 }),
+    );
     fly.reply("GET", `/v1/apps/${APP}/machines/${M}`, () => json({ error: "machine not found" }, 404));
     const { audit, lines, raw } = auditSink();
     const client = await connect(serverWith(policyFromFlags({ access: "write" }), "org", undefined, audit));

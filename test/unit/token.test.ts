@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { TokenFormatError, authorizationHeader, parseToken } from "../../src/fly/auth.js";
+import { authorizationHeader, parseToken, TokenFormatError } from "../../src/fly/auth.js";
 
 // Token-shaped fixtures are assembled at run time, never written out.
 const part = (prefix: string) => [prefix, randomBytes(30).toString("base64")].join("_");
