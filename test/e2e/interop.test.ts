@@ -50,7 +50,8 @@ describe.skipIf(!tools)("interop: clients we did not write, under Node 22", () =
     expect((await run(tools!.node, ["--version"])).stdout).toMatch(/^v22\./);
     server = spawn(
       process.execPath,
-      [CLI, "--transport", "http", "--port", "0", ...SERVER_FLAGS.slice(0, 3)],
+      // Keyless on loopback only: what is under test is the clients' protocol, not agent keys.
+      [CLI, "--transport", "http", "--port", "0", "--allow-keyless-loopback", ...SERVER_FLAGS.slice(0, 3)],
       {
         stdio: ["ignore", "ignore", "pipe"],
         env: { PATH: process.env.PATH ?? "", LOG_LEVEL: "warn" },
