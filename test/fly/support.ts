@@ -7,6 +7,7 @@ import {
   type FlyRequest,
 } from "../../src/fly/client.js";
 import { FlyApiError } from "../../src/fly/errors.js";
+import { settleWithFakeTimers } from "../support/fake-time.js";
 import { MOCK_BASE_URL, MOCK_TOKEN } from "../support/fly-mock.js";
 
 export const APP = "demo-app";
@@ -67,19 +68,8 @@ export function useFakeClock(): void {
 }
 
 /** Advances the fake clock in small steps until `promise` settles (or `limitMs` of fake time passed). */
-export async function settle<T>(promise: Promise<T>, limitMs = 600_000, stepMs = 5): Promise<T> {
-  let done = false;
-  promise.then(
-    () => {
-      done = true;
-    },
-    () => {
-      done = true;
-    },
-  );
-  for (let t = 0; !done && t < limitMs; t += stepMs) await vi.advanceTimersByTimeAsync(stepMs);
-  return promise;
-}
+export const settle = <T>(promise: Promise<T>, limitMs = 600_000, stepMs = 5): Promise<T> =>
+  settleWithFakeTimers(promise, stepMs, limitMs);
 
 export interface Sent {
   method: string;

@@ -15,8 +15,10 @@ export async function settleWithFakeTimers<T>(promise: Promise<T>, stepMs = 250,
     },
   );
   for (let elapsed = 0; !done && elapsed < maxMs; elapsed += stepMs) {
-    await vi.advanceTimersByTimeAsync(stepMs);
+    // One real turn of the event loop first (setImmediate is not faked): work waiting on real I/O or
+    // streams moves on before fake time does, so a busy machine cannot make fake time outrun it.
     await new Promise((resolve) => setImmediate(resolve));
+    if (!done) await vi.advanceTimersByTimeAsync(stepMs);
   }
   return promise;
 }
