@@ -4,7 +4,7 @@ import { type CliFlags, type Config, ConfigError, resolveConfig } from "./config
 import { createLogger } from "./log.js";
 import { findAgentByKey, hashKey } from "./policy/agent-policy.js";
 import { clientConfirmationNotice } from "./policy/confirm.js";
-import { scrubText } from "./policy/scrub.js";
+import { registerSecret, scrubText } from "./policy/scrub.js";
 import { createRuntime, type Runtime } from "./runtime.js";
 import { serveStdio } from "./transport/stdio.js";
 import { VERSION } from "./version.js";
@@ -136,6 +136,9 @@ const program = new Command()
   )
   .option("--log-level <level>", "fatal, error, warn, info, debug, trace or silent")
   .action((flags: CliFlags) => runServer(flags));
+
+// The token is known to the scrubber before any flag is parsed: a token pasted into a flag is not echoed.
+if (process.env.FLY_API_TOKEN) registerSecret(process.env.FLY_API_TOKEN);
 
 // Every commander error (unknown option, invalid choice, missing value) is a configuration error:
 // exit code 2, and its text (which may quote what was typed) passes the scrubber.

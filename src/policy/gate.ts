@@ -203,7 +203,15 @@ function ownAppDenial(
   args: ToolArgs,
   ownApp?: string,
 ): Decision | undefined {
-  if (!ownApp || targetApp(tool, args) !== ownApp) return undefined;
+  if (!ownApp) return undefined;
+  // A machine-identity token is issued to the calling machine: here, the server's own. Never handed out.
+  if (tool.asServer) {
+    return deny(
+      `${tool.name} would return a token for the machine this server runs in (app ${ownApp}), whose identity no agent gets`,
+      "nothing on this server: request it from code running in your own machines",
+    );
+  }
+  if (targetApp(tool, args) !== ownApp) return undefined;
   if (Array.isArray(policy.apps) && policy.apps.includes(ownApp)) return undefined;
   return deny(
     `${ownApp} is the app this server runs in (its secrets hold the Fly token); it is out of reach unless named explicitly`,

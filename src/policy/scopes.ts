@@ -11,7 +11,7 @@ export const TOKEN_SCOPES: readonly TokenScope[] = ["readonly", "machine-exec", 
 /** The parts of a tool the policy code looks at. */
 export type PolicyTool = Pick<
   ToolDef,
-  "name" | "title" | "access" | "reach" | "destructive" | "path" | "appArg" | "input"
+  "name" | "title" | "access" | "reach" | "asServer" | "destructive" | "path" | "appArg" | "input"
 >;
 
 /**

@@ -35,13 +35,20 @@ function base64Cores(secret: string): string[] {
   return cores;
 }
 
-// Pieces of a long secret, so a copy broken by a line wrap loses all but a short head and tail.
-const PIECE = 16;
+// Pieces of a long secret, overlapping, so a copy folded into lines of 11 characters or more keeps
+// at most a short head and tail of each line. Pieces with few distinct characters (runs of `A` in a
+// macaroon's header) would match ordinary data, so they are left out.
+const PIECE = 10;
+const PIECE_STEP = 2;
+const MIN_DISTINCT = 5;
 
 function piecesOf(secret: string): string[] {
   const pieces: string[] = [];
-  if (secret.length <= PIECE + PIECE / 2) return pieces;
-  for (let i = 0; i + PIECE <= secret.length; i += PIECE / 2) pieces.push(secret.slice(i, i + PIECE));
+  if (secret.length <= PIECE * 2) return pieces;
+  for (let i = 0; i + PIECE <= secret.length; i += PIECE_STEP) {
+    const piece = secret.slice(i, i + PIECE);
+    if (new Set(piece).size >= MIN_DISTINCT) pieces.push(piece);
+  }
   return pieces;
 }
 
@@ -49,6 +56,8 @@ function formsOf(secret: string): string[] {
   return [
     secret,
     encodeURIComponent(secret),
+    // Percent-encoding is case-insensitive (RFC 3986): `%2f` is `%2F`.
+    encodeURIComponent(secret).replace(/%[0-9A-F]{2}/g, (hex) => hex.toLowerCase()),
     JSON.stringify(secret).slice(1, -1).replace(/\//g, "\\/"),
     ...base64Cores(secret),
     ...piecesOf(secret),

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { anySignal, appName, duration, leaseNonce, machineId, stopSignal, versionId } from "./fields.js";
-import { destroyedByStop, killsAtOnce } from "./losses.js";
+import { destroyedBySignal, destroyedByStop, killsAtOnce } from "./losses.js";
 import { execResult, okOrBody } from "./results.js";
 import { defineTools } from "./types.js";
 
@@ -89,6 +89,7 @@ export const controlTools = defineTools([
     access: "write",
     reach: "app",
     destructive: killsAtOnce,
+    losses: destroyedBySignal,
     method: "POST",
     path: "/apps/{app_name}/machines/{machine_id}/signal",
     input: z.object({ ...target, signal: anySignal.describe("Signal to send"), lease_nonce: leaseNonce }),

@@ -69,6 +69,16 @@ export async function destroyedByStop(args: ToolArgs, ctx: ToolContext): Promise
     : [];
 }
 
+/** A signal the process does not handle ends it, and an auto_destroy machine whose process ends is destroyed. */
+export async function destroyedBySignal(args: ToolArgs, ctx: ToolContext): Promise<string[]> {
+  const lost = await destroyedByStop(args, ctx);
+  return lost.length === 0
+    ? []
+    : [
+        `machine ${String(args.machine_id)} itself (its config has auto_destroy: if the signal ends its main process, the machine is destroyed)`,
+      ];
+}
+
 /** Names of the app's secrets a set would overwrite: their current values are gone for good. */
 async function overwrittenSecrets(
   args: ToolArgs,

@@ -41,6 +41,7 @@ export const tokenExtraTools = defineTools([
     toolset: "tokens",
     access: "admin",
     reach: "org",
+    asServer: true,
     destructive: false,
     method: "POST",
     path: "/tokens/kms",

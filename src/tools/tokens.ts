@@ -19,6 +19,7 @@ export const tokenTools = defineTools([
     toolset: "core",
     access: "write",
     reach: "org",
+    asServer: true,
     destructive: false,
     method: "POST",
     path: "/tokens/oidc",

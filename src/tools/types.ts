@@ -48,6 +48,11 @@ export interface ToolDef {
   access: AccessClass;
   reach: Reach;
   /**
+   * Set when Fly answers with the identity of the machine making the call (OIDC and KMS tokens):
+   * on Fly that is the server's own app, so the own-app rule applies to it.
+   */
+  asServer?: true;
+  /**
    * Whether the call loses something another call cannot bring back: always (delete), never, or
    * decided from the arguments (e.g. SIGKILL, a 0s stop timeout).
    */

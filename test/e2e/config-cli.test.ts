@@ -51,6 +51,16 @@ describe("a malformed FLY_API_TOKEN is a configuration error that never shows th
     expect(out.stdout).toBe("");
     expectNoPieceOf(token, out.stderr, out.stdout);
   });
+
+  it("the configured token pasted into a choice flag is not echoed, whatever its shape", () => {
+    // A legacy token is plain hex: nothing about its shape marks it, only the scrubber knowing it.
+    const token = randomBytes(24).toString("hex");
+    for (const flag of ["--access", "--token-scope", "--transport"]) {
+      const out = run([flag, token], { FLY_API_TOKEN: token });
+      expect(out.status).toBe(2);
+      expectNoPieceOf(token, out.stderr, out.stdout);
+    }
+  });
 });
 
 describe("configuration errors exit with code 2", () => {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { createAccessControl } from "../../src/policy/access-control.js";
 import type { AgentPolicy } from "../../src/policy/agent-policy.js";
-import { coreTools } from "../../src/tools/index.js";
+import { allTools } from "../../src/tools/index.js";
 
-const tool = (name: string) => coreTools.find((t) => t.name === name)!;
+const tool = (name: string) => allTools.find((t) => t.name === name)!;
 const OWN = "mcp-server-app";
 const everything: AgentPolicy = {
   name: "ops",
@@ -42,4 +42,21 @@ describe("the app the server runs in", () => {
     const offFly = createAccessControl({ scope: "org", policy: everything });
     expect(offFly.decide(tool("machines_list"), { app_name: OWN }).kind).toBe("allow");
   });
+
+  it.each(["tokens_request_oidc", "tokens_request_kms"])(
+    "%s, a token for the calling machine (the server's own), is refused on Fly whatever the policy says",
+    (name) => {
+      const admin: AgentPolicy = { ...everything, access: ["read", "write", "exec", "admin"] };
+      for (const apps of ["*", [OWN]] as const) {
+        const refused = gate({ ...admin, apps: apps as AgentPolicy["apps"] }).decide(tool(name), {
+          aud: "sts",
+        });
+        expect(refused.kind).toBe("deny");
+        if (refused.kind === "deny")
+          expect(refused.reason).toContain(`the machine this server runs in (app ${OWN})`);
+      }
+      const offFly = createAccessControl({ scope: "org", policy: admin });
+      expect(offFly.decide(tool(name), { aud: "sts" }).kind).toBe("allow");
+    },
+  );
 });

@@ -57,6 +57,10 @@ describe("a registered token is removed in every form an echo may take", () => {
     ["whole", TOKEN],
     ["each part alone", `first ${A} then ${B}`],
     ["URL-encoded", encodeURIComponent(TOKEN)],
+    [
+      "URL-encoded with lowercase hex",
+      encodeURIComponent(TOKEN).replace(/%[0-9A-F]{2}/g, (h) => h.toLowerCase()),
+    ],
     ["JSON-escaped inside a string", JSON.stringify(JSON.stringify({ a: TOKEN }))],
   ])("%s", (_what, text) => {
     const out = scrubText(text);
@@ -69,6 +73,12 @@ describe("a registered token is removed in every form an echo may take", () => {
     const out = scrubText(wrapped.replace(/fm\d[a-z]*_/g, ""));
     for (const line of out.split("\n")) expect(line.split("[redacted]").join("").length).toBeLessThan(48);
     for (let i = 0; i + 24 <= A.length; i += 4) expect(out).not.toContain(A.slice(i, i + 24));
+  });
+
+  it("a copy folded into lines of 15 characters keeps no run of 15 from the token", () => {
+    const folded = (TOKEN.match(/.{1,15}/g) ?? []).join("\n");
+    const out = scrubText(folded);
+    for (let i = 0; i + 15 <= A.length; i += 1) expect(out).not.toContain(A.slice(i, i + 15));
   });
 
   it.each([0, 1, 2])("base64 of an echoed header, with the token at offset %i mod 3", (shift) => {

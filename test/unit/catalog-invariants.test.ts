@@ -141,7 +141,7 @@ const BY_ARGUMENTS: Array<[tool: string, destructive: ToolArgs, harmless: ToolAr
 ];
 
 /** Destructive depending on the current state, read before the gate decides. */
-const BY_STATE = ["machines_stop", "secrets_set", "secrets_set_one"];
+const BY_STATE = ["machines_signal", "machines_stop", "secrets_set", "secrets_set_one"];
 
 /** Input fields that steer the server itself and are never sent to Fly. */
 const LOCAL_FIELDS: Record<string, string[]> = {
@@ -316,6 +316,16 @@ describe("destructive by state: read before the gate decides, named in the confi
       kept,
       auditRead,
     );
+    expect(ok.kind).toBe("allow");
+  });
+
+  it("a gentle signal to an auto_destroy machine asks first: if the process ends, the machine is destroyed", async () => {
+    const ctx = { fly: flyWith({ [machinePath]: { id: "m1", config: { auto_destroy: true } } }) };
+    const args = { app_name: APP, machine_id: "m1", signal: "SIGTERM" };
+    const d = await decideWithState(gate("confirm"), tool("machines_signal"), args, ctx, auditRead);
+    expect(d.kind === "confirm" && d.message).toContain("machine m1 itself (its config has auto_destroy");
+    const kept = { fly: flyWith({ [machinePath]: { id: "m1", config: {} } }) };
+    const ok = await decideWithState(gate("deny"), tool("machines_signal"), args, kept, auditRead);
     expect(ok.kind).toBe("allow");
   });
 
