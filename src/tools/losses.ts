@@ -14,21 +14,29 @@ export const KILLING_SIGNALS: ReadonlySet<string> = new Set([
   "SIGTRAP",
 ]);
 
-const UNIT_MS: Record<string, number> = {
-  ns: 1e-6,
-  us: 1e-3,
-  µs: 1e-3,
-  ms: 1,
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
+const UNIT_NS: Record<string, bigint> = {
+  ns: 1n,
+  us: 1_000n,
+  µs: 1_000n,
+  ms: 1_000_000n,
+  s: 1_000_000_000n,
+  m: 60_000_000_000n,
+  h: 3_600_000_000_000n,
 };
 
-/** Milliseconds of a Go duration such as "10s" or "500ms"; undefined when it is not one. */
-function durationMs(value: unknown): number | undefined {
+/**
+ * Nanoseconds of a Go duration such as "10s" or "500ms", truncated as Go's ParseDuration does
+ * (floating point would round "0.99999999999999999s" up to a whole second); undefined otherwise.
+ */
+function durationNs(value: unknown): bigint | undefined {
   if (typeof value !== "string") return undefined;
-  const match = /^(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)$/.exec(value);
-  return match ? Number(match[1]) * UNIT_MS[match[2]!]! : undefined;
+  const match = /^(\d+)(?:\.(\d+))?(ns|us|µs|ms|s|m|h)$/.exec(value);
+  if (!match) return undefined;
+  const unit = UNIT_NS[match[3]!]!;
+  const fraction = match[2] ?? "";
+  return (
+    BigInt(match[1]!) * unit + (fraction ? (BigInt(fraction) * unit) / 10n ** BigInt(fraction.length) : 0n)
+  );
 }
 
 /**
@@ -37,8 +45,8 @@ function durationMs(value: unknown): number | undefined {
  */
 export function killsAtOnce(args: ToolArgs): boolean {
   if (typeof args.signal === "string" && KILLING_SIGNALS.has(args.signal)) return true;
-  const timeout = durationMs(args.timeout);
-  return timeout !== undefined && timeout < 1000;
+  const timeout = durationNs(args.timeout);
+  return timeout !== undefined && timeout < 1_000_000_000n;
 }
 
 /** Metadata keys a bulk update removes (an empty value removes a key; metadata keeps no history). */

@@ -133,6 +133,9 @@ const BY_ARGUMENTS: Array<[tool: string, destructive: ToolArgs, harmless: ToolAr
   ["machines_stop", { timeout: "0s" }, { timeout: "30s" }],
   ["machines_restart", { signal: "SIGKILL" }, {}],
   ["machines_restart", { timeout: "100ms" }, { timeout: "5s" }],
+  // Go truncates the fraction: this is 999.999999 ms, under a second, though a float rounds it to 1 s.
+  ["machines_stop", { timeout: "0.99999999999999999s" }, { timeout: "1s" }],
+  ["machines_restart", { timeout: "999999999ns" }, { timeout: "1.0s" }],
   ["machines_signal", { signal: "SIGKILL" }, { signal: "SIGHUP" }],
   ["machines_signal", { signal: "SIGSEGV" }, { signal: "SIGUSR1" }],
   ["machines_metadata_update", { metadata: { role: "" } }, { metadata: { role: "web" } }],
