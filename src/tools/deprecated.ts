@@ -1,4 +1,4 @@
-import { removedMetadataKeys } from "./losses.js";
+import { lostMetadata } from "./losses.js";
 import { metadataUpdateInput, removesKeys } from "./metadata.js";
 import { okOrBody } from "./results.js";
 import { defineTools } from "./types.js";
@@ -13,7 +13,7 @@ export const deprecatedTools = defineTools([
     access: "write",
     reach: "app",
     destructive: removesKeys,
-    losses: removedMetadataKeys,
+    losses: lostMetadata,
     method: "PUT",
     path: "/apps/{app_name}/machines/{machine_id}/metadata",
     input: metadataUpdateInput,

@@ -87,6 +87,22 @@ export async function destroyedBySignal(args: ToolArgs, ctx: ToolContext): Promi
       ];
 }
 
+/** Metadata values a write replaces or removes: metadata keeps no history, so the old values are gone. */
+export async function lostMetadata(args: ToolArgs, ctx: ToolContext): Promise<string[]> {
+  const removed = removedMetadataKeys(args);
+  const writes: Array<[string, unknown]> = args.metadata
+    ? Object.entries(args.metadata as Record<string, unknown>).filter(([, value]) => value !== "")
+    : [[String(args.key), args.value]];
+  const path = `/apps/${args.app_name}/machines/${args.machine_id}/metadata`;
+  const current = (await read(ctx, path, "machines_metadata_get", args.app_name)) as
+    | Record<string, unknown>
+    | undefined;
+  const replaced = writes
+    .filter(([key, value]) => typeof current?.[key] === "string" && current[key] !== value)
+    .map(([key]) => `the current value of metadata key ${key}`);
+  return [...removed, ...replaced];
+}
+
 /** Names of the app's secrets a set would overwrite: their current values are gone for good. */
 async function overwrittenSecrets(
   args: ToolArgs,

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { appName, machineId, metadataKey, versionId } from "./fields.js";
-import { removedMetadataKeys } from "./losses.js";
+import { lostMetadata, removedMetadataKeys } from "./losses.js";
 import { okOrBody } from "./results.js";
 import { defineTools, type ToolArgs } from "./types.js";
 
@@ -40,7 +40,7 @@ export const metadataTools = defineTools([
     access: "write",
     reach: "app",
     destructive: removesKeys,
-    losses: removedMetadataKeys,
+    losses: lostMetadata,
     idempotent: true,
     method: "PATCH",
     path: "/apps/{app_name}/machines/{machine_id}/metadata",
@@ -68,6 +68,7 @@ export const metadataTools = defineTools([
     access: "write",
     reach: "app",
     destructive: false,
+    losses: lostMetadata,
     idempotent: true,
     method: "POST",
     path: "/apps/{app_name}/machines/{machine_id}/metadata/{key}",

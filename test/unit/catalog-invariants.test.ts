@@ -144,7 +144,15 @@ const BY_ARGUMENTS: Array<[tool: string, destructive: ToolArgs, harmless: ToolAr
 ];
 
 /** Destructive depending on the current state, read before the gate decides. */
-const BY_STATE = ["machines_signal", "machines_stop", "secrets_set", "secrets_set_one"];
+const BY_STATE = [
+  "machines_metadata_put",
+  "machines_metadata_set_key",
+  "machines_metadata_update",
+  "machines_signal",
+  "machines_stop",
+  "secrets_set",
+  "secrets_set_one",
+];
 
 /** Input fields that steer the server itself and are never sent to Fly. */
 const LOCAL_FIELDS: Record<string, string[]> = {
@@ -380,20 +388,34 @@ describe("destructive by state: read before the gate decides, named in the confi
     expect(allowed.kind).toBe("allow");
   });
 
-  it("confirmations name the metadata keys and the ended sessions", () => {
-    const policy = { ...full, destructive: "confirm" as const };
-    const meta = decide({
-      scope: "org",
-      policy,
-      tool: tool("machines_metadata_update"),
-      args: { app_name: APP, machine_id: "m1", metadata: { role: "", keep: "1" } },
-      lost: tool("machines_metadata_update").losses!(
-        { metadata: { role: "", keep: "1" } },
-        {} as never,
-      ) as string[],
-    });
-    expect(meta.kind === "confirm" && meta.message).toContain("losing metadata key role?");
+  it("metadata: removing a key or replacing a value asks and names it; a new key or the same value does not", async () => {
+    const metaPath = `${machinePath}/metadata`;
+    const ctx = { fly: flyWith({ [metaPath]: { role: "web", keep: "1", owner: "ops" } }) };
+    const meta = await decideWithState(
+      gate("confirm"),
+      tool("machines_metadata_update"),
+      { app_name: APP, machine_id: "m1", metadata: { role: "", keep: "1", owner: "me", fresh: "x" } },
+      ctx,
+      auditRead,
+    );
+    expect(meta.kind === "confirm" && meta.message).toContain("metadata key role");
+    expect(meta.kind === "confirm" && meta.message).toContain("the current value of metadata key owner");
     expect(meta.kind === "confirm" && meta.message).not.toContain("keep");
+    expect(meta.kind === "confirm" && meta.message).not.toContain("fresh");
+    const setKey = (value: string) =>
+      decideWithState(
+        gate("deny"),
+        tool("machines_metadata_set_key"),
+        { app_name: APP, machine_id: "m1", key: "owner", value },
+        ctx,
+        auditRead,
+      );
+    expect((await setKey("me")).kind).toBe("deny");
+    expect((await setKey("ops")).kind).toBe("allow");
+  });
+
+  it("confirmations name the ended sessions", () => {
+    const policy = { ...full, destructive: "confirm" as const };
     const rotate = tool("postgres_users_rotate_password");
     const args = { postgres_cluster_id: "pg1", username: "app", kill_sessions: true };
     const r = decide({
