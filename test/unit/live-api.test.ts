@@ -3,7 +3,6 @@ import { createFlyClient } from "../../src/fly/client.js";
 import { waitForApp } from "../../src/tools/app-ready.js";
 import { allTools } from "../../src/tools/index.js";
 import { USER_AGENT } from "../../src/version.js";
-import { settleWithFakeTimers } from "../support/fake-time.js";
 import { jsonResponse as json, MOCK_BASE_URL, MOCK_TOKEN, useFlyMock } from "../support/fly-mock.js";
 import { call, connect, mockedServer, textOf } from "../support/harness.js";
 import { validateRequest } from "../support/openapi-spec.js";
@@ -84,28 +83,35 @@ describe("secrets versions reach machine writes as min_secrets_version", () => {
 });
 
 describe("a new app is not ready at once", () => {
-  it("apps_create posts with ?wait=true, then reads the app while Fly answers 404 or 401", async () => {
-    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
-    const answers = [404, 401, 200];
+  it("apps_create posts with ?wait=true, then reads the app before answering", async () => {
     fly.reply("POST", "/apps", () => json({ id: "app1", created_at: 1 }, 201));
+    fly.reply("GET", "/apps/new-app", () => json({ id: "app1", name: "new-app" }));
+    const result = await call(await client(), "apps_create", { name: "new-app", org_slug: "personal" });
+    expect(result.isError, textOf(result)).toBeFalsy();
+    expect(sent()).toEqual(["POST /v1/apps?wait=true", "GET /v1/apps/new-app"]);
+    expect(specProblems()).toEqual([]);
+  });
+
+  it("the read goes on while Fly answers 404 or 401, backing off", async () => {
+    const answers = [404, 401, 200];
     fly.reply("GET", "/apps/new-app", () => {
       const status = answers.shift()!;
       return status === 200
         ? json({ id: "app1", name: "new-app" })
         : json({ error: "Could not find App" }, status);
     });
-    const c = await client();
-    const result = await settleWithFakeTimers(
-      call(c, "apps_create", { name: "new-app", org_slug: "personal" }),
-    );
-    expect(result.isError, textOf(result)).toBeFalsy();
-    expect(sent()).toEqual([
-      "POST /v1/apps?wait=true",
-      "GET /v1/apps/new-app",
-      "GET /v1/apps/new-app",
-      "GET /v1/apps/new-app",
-    ]);
-    expect(specProblems()).toEqual([]);
+    let now = 0;
+    const slept: number[] = [];
+    const clock = {
+      now: () => now,
+      sleep: async (ms: number) => {
+        slept.push(ms);
+        now += ms;
+      },
+    };
+    await expect(waitForApp("new-app", { fly: plainFly() }, 60_000, clock)).resolves.toBeUndefined();
+    expect(sent()).toEqual(["GET /v1/apps/new-app", "GET /v1/apps/new-app", "GET /v1/apps/new-app"]);
+    expect(slept).toEqual([250, 500]);
   });
 
   it("gives up after its bound and says the app exists, never to create it again", async () => {
