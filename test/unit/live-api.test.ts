@@ -82,6 +82,20 @@ describe("secrets versions reach machine writes as min_secrets_version", () => {
   });
 });
 
+/** A clock whose sleeps return at once and move its time on, recording each sleep. */
+function steppedClock() {
+  let now = 0;
+  const slept: number[] = [];
+  const clock = {
+    now: () => now,
+    sleep: async (ms: number) => {
+      slept.push(ms);
+      now += ms;
+    },
+  };
+  return { clock, slept };
+}
+
 describe("a new app is not ready at once", () => {
   it("apps_create posts with ?wait=true, then reads the app before answering", async () => {
     fly.reply("POST", "/apps", () => json({ id: "app1", created_at: 1 }, 201));
@@ -100,15 +114,7 @@ describe("a new app is not ready at once", () => {
         ? json({ id: "app1", name: "new-app" })
         : json({ error: "Could not find App" }, status);
     });
-    let now = 0;
-    const slept: number[] = [];
-    const clock = {
-      now: () => now,
-      sleep: async (ms: number) => {
-        slept.push(ms);
-        now += ms;
-      },
-    };
+    const { clock, slept } = steppedClock();
     await expect(waitForApp("new-app", { fly: plainFly() }, 60_000, clock)).resolves.toBeUndefined();
     expect(sent()).toEqual(["GET /v1/apps/new-app", "GET /v1/apps/new-app", "GET /v1/apps/new-app"]);
     expect(slept).toEqual([250, 500]);
@@ -116,15 +122,7 @@ describe("a new app is not ready at once", () => {
 
   it("gives up after its bound and says the app exists, never to create it again", async () => {
     fly.reply("GET", "/apps/slow-app", () => json({ error: "Could not find App" }, 404));
-    let now = 0;
-    const slept: number[] = [];
-    const clock = {
-      now: () => now,
-      sleep: async (ms: number) => {
-        slept.push(ms);
-        now += ms;
-      },
-    };
+    const { clock, slept } = steppedClock();
     const error = await waitForApp("slow-app", { fly: plainFly() }, 3_000, clock).catch((e: Error) => e);
     expect(String(error)).toMatch(/slow-app was created.*Do not create it again/);
     // Backing off from 250 ms, never sleeping past the bound.
