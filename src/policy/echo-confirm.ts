@@ -46,7 +46,7 @@ function canonical(value: unknown): string {
 
 /**
  * The phrase for one call: verb, target and options in words, e.g.
- * `delete machine 3d8d413b29d089 in app my-app #1f0c2a9e`. The code binds it to every other
+ * `delete machine 3d8d413b29d089 in app my-app #c1e025b8`. The code binds it to every other
  * argument (secret values excluded) and to what the call would lose (named in `message`), so a
  * phrase for one call confirms no other.
  */

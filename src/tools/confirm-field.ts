@@ -12,4 +12,4 @@ export const confirmInput = z
   .string()
   .max(512)
   .optional()
-  .describe("Only when a refusal asks for it, after the person agreed: the exact phrase it gave");
+  .describe("The exact phrase a refusal asked for; only after the person agreed");
