@@ -8,7 +8,7 @@ import { createLogger } from "../src/log.js";
 import { createAccessControl, createAuditLog, policyFromFlags } from "../src/policy/index.js";
 import { createSandbox } from "../src/sandbox/index.js";
 import { createServer } from "../src/server.js";
-import { DEFAULT_TOOLSETS, selectTools } from "../src/tools/index.js";
+import { allTools, DEFAULT_TOOLSETS } from "../src/tools/index.js";
 import { createAgentDirectory, startHttpServer } from "../src/transport/http.js";
 import { USER_AGENT } from "../src/version.js";
 import { startBaselineServer } from "./http-baseline.js";
@@ -24,10 +24,11 @@ const fly = createFlyClient({
   userAgent: USER_AGENT,
   rateLimits: false,
 });
-const tools = selectTools(DEFAULT_TOOLSETS);
+// As the CLI does: every tool registered, the agent's toolsets narrowing what it lists and calls.
+const tools = allTools;
 // Audit lines are formatted and written as in production, to a sink that costs no disk.
 const audit = createAuditLog({ destination: devNull });
-const policy = { ...policyFromFlags({ access: "read" }), name: "bench" };
+const policy = { ...policyFromFlags({ access: "read", toolsets: DEFAULT_TOOLSETS }), name: "bench" };
 const agents = createAgentDirectory({
   size: 1,
   lookup: (key) => (key === AGENT_KEY ? { name: "bench", policy } : undefined),

@@ -87,7 +87,8 @@ const program = new Command()
   .addOption(new Option("--transport <kind>", "stdio or http").choices(["stdio", "http"]))
   .option("--sandbox", "talk to a built-in local emulation of the Machines API; no token needed")
   .option("--toolsets <list>", "comma-separated toolsets, or all (env FLY_MCP_TOOLSETS)")
-  .option("--dynamic-toolsets", "let the agent list toolsets and switch one on at run time")
+  // Removed; kept hidden so that using it gets a hint instead of "unknown option".
+  .addOption(new Option("--dynamic-toolsets").hideHelp())
   .addOption(
     new Option("--access <level>", "what the agent may do: read, write or all").choices([
       "read",
@@ -130,6 +131,12 @@ const program = new Command()
   .option("--max-connections <n>", "open HTTP connections (default 512)")
   .option("--headers-timeout <seconds>", "time to receive a request's headers (default 10)")
   .option("--request-timeout <seconds>", "time to receive a whole request, body included (default 30)")
+  .addOption(
+    new Option(
+      "--confirm-fallback <mode>",
+      "when the client cannot ask a person: deny, or echo (repeat the call with the exact phrase)",
+    ).choices(["deny", "echo"]),
+  )
   .option(
     "--confirm-timeout <seconds>",
     "how long a confirmation waits for the person's answer (default 600)",

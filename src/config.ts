@@ -40,7 +40,7 @@ export const ConfigSchema = z
         }),
       )
       .min(1),
-    dynamicToolsets: z.boolean(),
+    confirmFallback: z.enum(["deny", "echo"]),
     access: z.enum(["read", "write", "all"]),
     destructive: z.enum(["deny", "confirm", "allow"]),
     tokenScope: z.enum(["readonly", "machine-exec", "deploy", "org", "auto"]),
@@ -108,7 +108,9 @@ export interface CliFlags {
   transport?: string;
   sandbox?: boolean;
   toolsets?: string;
+  /** Removed: refused at start with a hint (see REMOVED_FLAGS). */
   dynamicToolsets?: boolean;
+  confirmFallback?: string;
   access?: string;
   destructive?: string;
   tokenScope?: string;
@@ -157,7 +159,16 @@ const FLAG_NAMES: Record<string, string> = {
   headersTimeoutS: "--headers-timeout (seconds)",
   requestTimeoutS: "--request-timeout (seconds)",
   confirmTimeoutS: "--confirm-timeout (seconds)",
+  confirmFallback: "--confirm-fallback",
 };
+
+/** Flags that no longer exist, each with the one line that says what replaced it. */
+const REMOVED_FLAGS: ReadonlyArray<[keyof CliFlags, string]> = [
+  [
+    "dynamicToolsets",
+    "--dynamic-toolsets was removed (a tool list may no longer change during a session); name the toolsets instead: toolsets: [core, certificates] per agent in the policy file, or --toolsets core,certificates for the local agent",
+  ],
+];
 
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
@@ -165,6 +176,7 @@ export class ConfigError extends Error {
 
 /** Defaults, then environment, then flags; validated in one place. */
 export function resolveConfig(flags: CliFlags, env: NodeJS.ProcessEnv): Config {
+  for (const [flag, hint] of REMOVED_FLAGS) if (flags[flag] !== undefined) throw new ConfigError(hint);
   // Fly sets FLY_APP_NAME in every machine: there it names this server's own app, not a default.
   const onFly = Boolean(env.FLY_MACHINE_ID);
   const raw = {
@@ -177,7 +189,7 @@ export function resolveConfig(flags: CliFlags, env: NodeJS.ProcessEnv): Config {
     ownApp: onFly ? env.FLY_APP_NAME || undefined : undefined,
     org: flags.org ?? (env.FLY_ORG_SLUG || undefined),
     toolsets: csv(flags.toolsets ?? env.FLY_MCP_TOOLSETS) ?? [...DEFAULT_TOOLSETS],
-    dynamicToolsets: flags.dynamicToolsets ?? false,
+    confirmFallback: flags.confirmFallback ?? "deny",
     access: flags.access ?? "read",
     destructive: flags.destructive ?? "confirm",
     tokenScope: flags.tokenScope ?? env.FLY_TOKEN_SCOPE ?? "auto",

@@ -8,7 +8,7 @@ import { detectScope } from "./policy/introspect.js";
 import type { TokenScope } from "./policy/scopes.js";
 import { registerSecret } from "./policy/scrub.js";
 import { type AccessControl, createServer } from "./server.js";
-import { allTools, selectTools } from "./tools/index.js";
+import { allTools } from "./tools/index.js";
 import { memorySecretsVersions } from "./tools/secrets-versions.js";
 import type { ToolDef } from "./tools/types.js";
 import { USER_AGENT } from "./version.js";
@@ -84,6 +84,7 @@ function deferredAccess(policy: AgentPolicy, scope: Promise<TokenScopeInfo>, own
     isListed: (tool) => settled().isListed(tool),
     decide: (tool, args, lost) => settled().decide(tool, args, lost),
     destructive: policy.destructive,
+    confirmFallback: policy.confirm_fallback,
     confirm: (server, message, options) => settled().confirm!(server, message, options),
     redactSecrets: (data, tool) => settled().redactSecrets(data, tool),
   };
@@ -91,9 +92,12 @@ function deferredAccess(policy: AgentPolicy, scope: Promise<TokenScopeInfo>, own
 
 export async function createRuntime(config: Config, logger: Logger): Promise<Runtime> {
   const { fly, token } = flyClientFor(config);
-  const tools = selectTools(config.toolsets.includes("all") ? "all" : config.toolsets);
+  // Every tool is registered; each agent's toolsets (the gate) decide what it lists and may call.
+  const tools = [...allTools];
   const knownTools = allTools.map((t) => t.name);
-  const policyFile = config.policyFile ? await loadPolicyFile(config.policyFile, { knownTools }) : undefined;
+  const policyFile = config.policyFile
+    ? await loadPolicyFile(config.policyFile, { knownTools, defaultToolsets: config.toolsets })
+    : undefined;
   for (const warning of policyFile?.warnings ?? [])
     process.stderr.write(`fly-machines-mcp: warning: ${warning}\n`);
   const scope = tokenScope(config, fly, token);
@@ -117,6 +121,8 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
       destructive: config.destructive,
       apps: config.apps,
       revealSecrets: config.revealSecrets,
+      toolsets: config.toolsets,
+      confirmFallback: config.confirmFallback,
     });
   }
 
@@ -142,7 +148,6 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
         audit,
         logger,
         confirmTimeoutMs: config.confirmTimeoutS * 1000,
-        dynamicCatalog: config.dynamicToolsets ? allTools : undefined,
       }),
     close: () => audit.close(),
   };

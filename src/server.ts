@@ -11,12 +11,12 @@ import {
 import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv";
 import type { Logger } from "pino";
 import { z } from "zod";
-import { registerToolsetTools } from "./dynamic-toolsets.js";
 import type { FlyClient } from "./fly/client.js";
 import { describeFlyError, FlyApiError } from "./fly/errors.js";
 import type { AuditEntry } from "./policy/audit.js";
 import { confirmVerdict } from "./policy/confirm.js";
 import { decideWithState, StateReadNotAudited } from "./policy/decide-with-state.js";
+import { echoConfirmation, splitConfirm } from "./policy/echo-confirm.js";
 import { type Decision, resourceOf } from "./policy/gate.js";
 import { inputBoundsProblem } from "./policy/input-bounds.js";
 import { flyTokensIn } from "./policy/scrub.js";
@@ -48,6 +48,8 @@ export interface AccessControl {
   decide(tool: ToolDef, args: ToolArgs, lost?: readonly string[]): Decision;
   /** How destructive calls are treated; with `allow` the state is not read to name losses. */
   destructive?: "deny" | "confirm" | "allow";
+  /** `echo`: a client that cannot be asked confirms by repeating the call with its exact phrase. */
+  confirmFallback?: "deny" | "echo";
   /** Asks the human; resolves to whether the destructive call may go ahead. */
   confirm?(
     server: McpServer,
@@ -81,8 +83,6 @@ export interface ServerOptions {
   name?: string;
   /** Last secrets version per app; share one across the servers of a process. Default: one per server. */
   secretsVersions?: SecretsVersions;
-  /** With --dynamic-toolsets: every tool the agent may switch on at run time (toolsets_enable). */
-  dynamicCatalog?: readonly ToolDef[];
   /** How long a confirmation waits for the person (--confirm-timeout). */
   confirmTimeoutMs?: number;
 }
@@ -206,24 +206,16 @@ export function createServer(serverOpts: ServerOptions): McpServer {
   const server = new McpServer(
     { name: opts.name ?? "fly-machines-mcp", version: VERSION },
     {
-      capabilities: { tools: { listChanged: true } },
+      // An agent's tool list is fixed by its policy: it never changes during a session.
+      capabilities: { tools: { listChanged: false } },
       jsonSchemaValidator: sharedValidator,
-      // Enabling a toolset registers several tools at once: the client hears about it once.
-      debouncedNotificationMethods: ["notifications/tools/list_changed"],
     },
   );
   const registeredTools: ToolDef[] = [];
   // Tokens this agent asked Fly to mint, let through the scrubber once (see scrubOutgoing).
   const minted = new Set<string>();
-  // Until the scope is known, nothing is listable; calls and listings wait for it.
-  let settled = access.ready === undefined;
-  void access.ready?.then(() => {
-    settled = true;
-  });
-  const registered = new Set<string>();
 
-  const addTool = (tool: ToolDef): boolean => {
-    registered.add(tool.name);
+  const addTool = (tool: ToolDef): void => {
     registeredTools.push(tool);
     const input = inputWithDefaults(tool, defaults);
     server.registerTool(
@@ -241,7 +233,10 @@ export function createServer(serverOpts: ServerOptions): McpServer {
           const started = performance.now();
           const callId = randomUUID();
           const checked = validateArgs(tool, input, rawArgs);
-          const args = checked.ok ? applyDefaults(tool, checked.args, defaults) : rawArgs;
+          // `confirm` only answers a confirmation (echo-confirm.ts): the gate, the audit and Fly never see it.
+          const { args, echoed } = splitConfirm(
+            checked.ok ? applyDefaults(tool, checked.args, defaults) : rawArgs,
+          );
           const target = checked.ok ? targetOf(tool, args) : {};
           const audit = (entry: Omit<AuditEntry, "agent" | "tool" | "app" | "resource" | "callId">) =>
             auditLog.record(
@@ -291,7 +286,23 @@ export function createServer(serverOpts: ServerOptions): McpServer {
             return denial(decision.reason, decision.fix);
           }
           let verdict = "allow";
-          if (decision.kind === "confirm") {
+          const echo =
+            decision.kind === "confirm"
+              ? echoConfirmation({
+                  fallback: access.confirmFallback,
+                  client: server.server,
+                  tool,
+                  args,
+                  message: decision.message,
+                  echoed,
+                })
+              : undefined;
+          if (echo?.kind === "refused") {
+            auditRefusal({ decision: echo.verdict, reason: echo.reason });
+            return errorResult(echo.text);
+          }
+          if (echo?.kind === "confirmed") verdict = echo.verdict;
+          else if (decision.kind === "confirm") {
             const answer = access.confirm
               ? await access.confirm(server, decision.message, {
                   // Over HTTP this puts the question on the call's own stream, not the optional GET stream.
@@ -335,29 +346,14 @@ export function createServer(serverOpts: ServerOptions): McpServer {
         },
       ),
     );
-    return settled && access.isListed(tool);
   };
   for (const tool of opts.tools) addTool(tool);
-
-  const metaTools = opts.dynamicCatalog
-    ? registerToolsetTools(
-        server,
-        {
-          catalog: opts.dynamicCatalog,
-          addTool,
-          isRegistered: (name) => registered.has(name),
-          ready: access.ready,
-          audit: (entry) => auditLog.record({ callId: randomUUID(), agent: access.agent, ...entry }),
-        },
-        (tool) => access.isListed(tool),
-      )
-    : [];
 
   // Tools this agent may not use stay callable (to explain the denial) but are not listed.
   server.server.setRequestHandler(ListToolsRequestSchema, async () => {
     await access.ready;
     const listed = registeredTools.filter((tool) => access.isListed(tool));
-    return { tools: [...metaTools, ...listed.map((tool) => describeTool(tool, defaults))] };
+    return { tools: listed.map((tool) => describeTool(tool, defaults)) };
   });
   // Every message to the client passes the outbound scrubber, whatever the transport.
   const connect = server.connect.bind(server);

@@ -1,6 +1,6 @@
 import type { RequestOptions } from "@modelcontextprotocol/sdk/shared/protocol.js";
 import type { ToolArgs, ToolDef } from "../tools/types.js";
-import type { AgentPolicy, DestructiveMode } from "./agent-policy.js";
+import type { AgentPolicy, ConfirmFallback, DestructiveMode } from "./agent-policy.js";
 import { askConfirmation, type Confirmation, type ElicitingServer } from "./confirm.js";
 import { type Decision, decide, isListed } from "./gate.js";
 import type { PolicyTool, TokenScope } from "./scopes.js";
@@ -17,6 +17,7 @@ export interface PolicyAccess {
   /** `lost`: what the call would lose, as the tool's `losses` hook named it. */
   decide(tool: PolicyTool, args: ToolArgs, lost?: readonly string[]): Decision;
   destructive: DestructiveMode;
+  confirmFallback: ConfirmFallback;
   confirm(
     server: ElicitingServer | { server: ElicitingServer },
     message: string,
@@ -40,6 +41,7 @@ export function createAccessControl(opts: {
     isListed: (tool) => isListed({ scope, scopeApp, policy, tool }),
     decide: (tool, args, lost) => decide({ scope, scopeApp, policy, tool, args, lost, ownApp }),
     destructive: policy.destructive,
+    confirmFallback: policy.confirm_fallback ?? "deny",
     confirm: (server, message, options) => askConfirmation(server, message, options),
     revealSecrets: policy.reveal_secrets === true,
     redactSecrets: (data, tool) => (tool && !isSecretsTool(tool) ? data : redactSecretValues(data)),

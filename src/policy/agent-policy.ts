@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { z } from "zod";
+import { TOOLSET_NAMES } from "../tools/default-toolsets.js";
 import type { AccessClass } from "../tools/types.js";
 import { PUBLIC_KEY_HASHES } from "./public-keys.js";
 
@@ -10,6 +11,9 @@ const parseYaml = (text: string): unknown =>
   (createRequire(import.meta.url)("yaml") as typeof import("yaml")).parse(text);
 
 export type DestructiveMode = "deny" | "confirm" | "allow";
+
+/** What a destructive call needing confirmation does when the client cannot be asked. */
+export type ConfirmFallback = "deny" | "echo";
 
 export const ACCESS_CLASSES: readonly AccessClass[] = ["read", "write", "exec", "admin"];
 
@@ -23,6 +27,13 @@ export interface AgentPolicy {
   /** `allow` restricts to the listed tools (it grants nothing beyond `access`); `deny` always wins. */
   tools?: { allow?: string[]; deny?: string[] };
   reveal_secrets?: boolean;
+  /**
+   * Toolsets whose tools the agent sees and may call; `"all"` for every one. Absent means every
+   * toolset: the server always sets it (from the file, or from --toolsets).
+   */
+  toolsets?: "all" | string[];
+  /** `echo`: when the client cannot be asked, the call goes ahead once repeated with its exact phrase. */
+  confirm_fallback?: ConfirmFallback;
   /** SHA-256 hex of the agent's bearer key; see {@link hashKey}. */
   key_sha256?: string;
   /** Where the policy came from, so denials can name the setting to change. */
@@ -68,7 +79,18 @@ const KEY_HASH_HELP = `must be the SHA-256 of the agent key as 64 lowercase hex 
 
 const APPS_HELP = 'must be "*" (every app) or a non-empty list of app names, e.g. [my-app]';
 
-const AGENT_FIELDS = ["key_sha256", "access", "apps", "destructive", "tools", "reveal_secrets"] as const;
+const AGENT_FIELDS = [
+  "key_sha256",
+  "access",
+  "apps",
+  "destructive",
+  "confirm_fallback",
+  "toolsets",
+  "tools",
+  "reveal_secrets",
+] as const;
+
+const TOOLSETS_HELP = `must be all or a non-empty list of toolsets, e.g. [core, certificates]; the toolsets are ${TOOLSET_NAMES.join(", ")}`;
 
 const agentSchema = z.strictObject(
   {
@@ -94,6 +116,13 @@ const agentSchema = z.strictObject(
       )
       .optional(),
     destructive: z.enum(["deny", "confirm", "allow"]).optional(),
+    confirm_fallback: z.enum(["deny", "echo"]).optional(),
+    // Names are checked after parsing (toolsetIssues), so a typo gets a suggestion.
+    toolsets: z
+      .union([z.literal("all"), z.array(z.string().min(1), { error: TOOLSETS_HELP }).min(1)], {
+        error: TOOLSETS_HELP,
+      })
+      .optional(),
     tools: z
       .strictObject(
         {
@@ -169,6 +198,9 @@ function issueFor(issue: z.core.$ZodIssue, root: unknown): PolicyIssue {
   if (issue.code === "invalid_value" && last === "destructive") {
     return { at: formatPath(path), message: `got ${shown(got)}; must be one of deny, confirm, allow` };
   }
+  if (issue.code === "invalid_value" && last === "confirm_fallback") {
+    return { at: formatPath(path), message: `got ${shown(got)}; must be deny (the default) or echo` };
+  }
   if (issue.code === "invalid_type" && got === undefined && path.length === 1 && last === "agents") {
     return { at: "agents", message: "is missing; the file must have a top-level `agents:` mapping" };
   }
@@ -177,7 +209,15 @@ function issueFor(issue: z.core.$ZodIssue, root: unknown): PolicyIssue {
   return { at: formatPath(path), message: echo ? `got ${shown(got)}; ${issue.message}` : issue.message };
 }
 
-function withDefaults(name: string, raw: z.infer<typeof agentSchema>): AgentPolicy {
+/** `all`, alone or in a list, means every toolset; otherwise the list without repeats. */
+export const normalizeToolsets = (names: "all" | readonly string[]): "all" | string[] =>
+  names === "all" || names.includes("all") ? "all" : [...new Set(names)];
+
+function withDefaults(
+  name: string,
+  raw: z.infer<typeof agentSchema>,
+  defaultToolsets: "all" | readonly string[] | undefined,
+): AgentPolicy {
   const policy: AgentPolicy = {
     name,
     access: raw.access ? [...new Set(raw.access)] : ["read"],
@@ -185,6 +225,9 @@ function withDefaults(name: string, raw: z.infer<typeof agentSchema>): AgentPoli
     destructive: raw.destructive ?? "confirm",
     source: "file",
   };
+  const toolsets = raw.toolsets ?? defaultToolsets;
+  if (toolsets !== undefined) policy.toolsets = normalizeToolsets(toolsets);
+  if (raw.confirm_fallback !== undefined) policy.confirm_fallback = raw.confirm_fallback;
   if (raw.tools) policy.tools = { ...raw.tools };
   if (raw.reveal_secrets !== undefined) policy.reveal_secrets = raw.reveal_secrets;
   if (raw.key_sha256 !== undefined) policy.key_sha256 = raw.key_sha256;
@@ -238,6 +281,23 @@ export function unknownToolIssues(
   return issues;
 }
 
+/** Issues for toolset names no toolset has: a typo would hide tools the operator meant to give. */
+function toolsetIssues(agents: Record<string, z.infer<typeof agentSchema>>): PolicyIssue[] {
+  const issues: PolicyIssue[] = [];
+  for (const [agent, raw] of Object.entries(agents)) {
+    if (!Array.isArray(raw.toolsets)) continue;
+    raw.toolsets.forEach((name, i) => {
+      if (name === "all" || TOOLSET_NAMES.includes(name)) return;
+      const guess = closest(name, TOOLSET_NAMES);
+      issues.push({
+        at: formatPath(["agents", agent, "toolsets", i]),
+        message: `unknown toolset ${JSON.stringify(name)}; ${guess ? `did you mean "${guess}"? ` : ""}the toolsets are all, ${TOOLSET_NAMES.join(", ")}`,
+      });
+    });
+  }
+  return issues;
+}
+
 /** Throws a PolicyFileError when allow/deny lists name tools that do not exist. */
 export function checkToolNames(file: PolicyFile, knownTools: readonly string[]): void {
   const issues = unknownToolIssues(file, knownTools);
@@ -284,11 +344,14 @@ function selfReference(root: unknown): Path | undefined {
 }
 
 /** Parses policy text (YAML, or JSON which is YAML too). `file` names the source in errors. */
-export function parsePolicy(
-  text: string,
-  file: string,
-  options: { knownTools?: readonly string[] } = {},
-): PolicyFile {
+export interface PolicyOptions {
+  /** Tool names, to refuse a typo in allow/deny lists. */
+  knownTools?: readonly string[];
+  /** Toolsets of an agent that names none (the server passes --toolsets). Absent: every toolset. */
+  defaultToolsets?: "all" | readonly string[];
+}
+
+export function parsePolicy(text: string, file: string, options: PolicyOptions = {}): PolicyFile {
   let raw: unknown;
   try {
     raw = parseYaml(text);
@@ -322,8 +385,11 @@ export function parsePolicy(
       parsed.error.issues.map((issue) => issueFor(issue, raw)),
     );
   }
+  const badToolsets = toolsetIssues(parsed.data.agents);
+  if (badToolsets.length > 0) throw new PolicyFileError(file, badToolsets);
   const agents: Record<string, AgentPolicy> = {};
-  for (const [name, agent] of Object.entries(parsed.data.agents)) agents[name] = withDefaults(name, agent);
+  for (const [name, agent] of Object.entries(parsed.data.agents))
+    agents[name] = withDefaults(name, agent, options.defaultToolsets);
   const policyFile: PolicyFile = { path: file, agents };
   const execNoReveal = Object.values(agents).filter(
     (a) => a.access.includes("exec") && a.reveal_secrets !== true,
@@ -332,6 +398,15 @@ export function parsePolicy(
     const names = execNoReveal.map((a) => a.name).join(", ");
     policyFile.warnings = [
       `policy file ${file}: agents ${names} have exec but not reveal_secrets: exec can read secret values (printenv), so reveal_secrets: false does not hide them from these agents`,
+    ];
+  }
+  const idleEcho = Object.values(agents).filter(
+    (a) => a.confirm_fallback === "echo" && a.destructive !== "confirm",
+  );
+  if (idleEcho.length > 0) {
+    policyFile.warnings = [
+      ...(policyFile.warnings ?? []),
+      `policy file ${file}: agents ${idleEcho.map((a) => a.name).join(", ")} have confirm_fallback: echo without destructive: confirm, so it never applies`,
     ];
   }
   const issues = [
@@ -343,10 +418,7 @@ export function parsePolicy(
 }
 
 /** Reads and validates a policy file; every problem is a PolicyFileError naming file, place and fix. */
-export async function loadPolicyFile(
-  path: string,
-  options: { knownTools?: readonly string[] } = {},
-): Promise<PolicyFile> {
+export async function loadPolicyFile(path: string, options: PolicyOptions = {}): Promise<PolicyFile> {
   let text: string;
   try {
     text = await readFile(path, "utf8");
@@ -369,6 +441,9 @@ export interface PolicyFlags {
   apps?: readonly string[];
   revealSecrets?: boolean;
   name?: string;
+  /** Toolsets the local agent sees and may call (--toolsets); omitted means every toolset. */
+  toolsets?: "all" | readonly string[];
+  confirmFallback?: ConfirmFallback;
 }
 
 const FLAG_ACCESS: Record<NonNullable<PolicyFlags["access"]>, AccessClass[]> = {
@@ -388,6 +463,8 @@ export function policyFromFlags(flags: PolicyFlags = {}): AgentPolicy {
     source: "flags",
   };
   if (flags.revealSecrets) policy.reveal_secrets = true;
+  if (flags.toolsets !== undefined) policy.toolsets = normalizeToolsets(flags.toolsets);
+  if (flags.confirmFallback !== undefined) policy.confirm_fallback = flags.confirmFallback;
   return policy;
 }
 

@@ -14,6 +14,9 @@ export type AuditDecision =
   | "confirm-accepted-by-client"
   | "confirm-declined-by-client"
   | "confirm-unavailable"
+  | "confirmed-by-echo"
+  | "confirm-echo-requested"
+  | "confirm-echo-mismatch"
   | "audit-failed"
   | "read-state"
   | "error";

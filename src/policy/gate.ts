@@ -61,6 +61,22 @@ function listDenial(policy: AgentPolicy, tool: string): Decision | undefined {
   return undefined;
 }
 
+/** A tool outside the agent's toolsets is neither listed nor callable; a tool without a toolset is outside. */
+function toolsetDenial(policy: AgentPolicy, tool: PolicyTool): Decision | undefined {
+  const chosen = policy.toolsets;
+  if (chosen === undefined || chosen === "all") return undefined;
+  if (tool.toolset !== undefined && chosen.includes(tool.toolset)) return undefined;
+  const toolset = tool.toolset ?? "(none)";
+  return deny(
+    `${tool.name} is in toolset ${toolset}, which agent ${policy.name} does not have (its toolsets: ${chosen.join(", ")})`,
+    fixFor(
+      policy,
+      `--toolsets ${[...chosen, toolset].join(",")}`,
+      `add ${toolset} to ${agentRef(policy)}.toolsets`,
+    ),
+  );
+}
+
 const FLAG_FOR_CLASS: Record<AccessClass, string | undefined> = {
   read: "--access read",
   write: "--access write",
@@ -224,12 +240,15 @@ function ownAppDenial(
 }
 
 /**
- * The gate. Pure: same input, same decision. Order: tool lists, the server's own app, token scope,
+ * The gate. Pure: same input, same decision. Order: toolsets, tool lists, the server's own app, token scope,
  * agent access class, app pinning, secret reveal, destructive handling.
  */
 export function decide(input: GateInput): Decision {
   const { scope, scopeApp, policy, tool, args, lost = [] } = input;
-  const listed = listDenial(policy, tool.name) ?? ownAppDenial(policy, tool, args, input.ownApp);
+  const listed =
+    toolsetDenial(policy, tool) ??
+    listDenial(policy, tool.name) ??
+    ownAppDenial(policy, tool, args, input.ownApp);
   if (listed) return listed;
   const capped = scopeCapDenial(scope, scopeApp, tool) ?? scopeAppDenial(scope, scopeApp, tool, args);
   if (capped) return deny(capped.reason, capped.fix);
@@ -248,7 +267,7 @@ export function decide(input: GateInput): Decision {
  */
 export function isListed(input: Omit<GateInput, "args">): boolean {
   const { scope, scopeApp, policy, tool } = input;
-  if (listDenial(policy, tool.name)) return false;
+  if (toolsetDenial(policy, tool) || listDenial(policy, tool.name)) return false;
   if (scopeCapDenial(scope, scopeApp, tool)) return false;
   if (accessDenial(policy, tool)) return false;
   const pins = pinned(policy);

@@ -2,6 +2,7 @@ export { createAccessControl, isSecretsTool, type PolicyAccess } from "./access-
 export {
   ACCESS_CLASSES,
   type AgentPolicy,
+  type ConfirmFallback,
   checkToolNames,
   type DestructiveMode,
   findAgentByKey,
@@ -12,6 +13,7 @@ export {
   PolicyFileError,
   type PolicyFlags,
   type PolicyIssue,
+  type PolicyOptions,
   parsePolicy,
   policyFromFlags,
   unknownToolIssues,

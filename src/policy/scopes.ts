@@ -12,7 +12,8 @@ export const TOKEN_SCOPES: readonly TokenScope[] = ["readonly", "machine-exec", 
 export type PolicyTool = Pick<
   ToolDef,
   "name" | "title" | "access" | "reach" | "asServer" | "destructive" | "path" | "appArg" | "input"
->;
+> &
+  Partial<Pick<ToolDef, "toolset">>;
 
 /**
  * Reads a machine-exec token is given beyond exec: enough to find the machine (app, list, get) and

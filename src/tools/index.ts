@@ -26,26 +26,27 @@ import { volumeTools } from "./volumes.js";
 
 export type { AccessClass, ToolArgs, ToolDef, ToolOutcome } from "./types.js";
 
-// Toolsets: switch groups on with --toolsets / FLY_MCP_TOOLSETS (`all` for every one).
-// Tokens: cl100k_base cost of the group's entries in tools/list (core + platform = 5,185; all = 13,979).
+// Toolsets: each agent's `toolsets:` in the policy file, --toolsets / FLY_MCP_TOOLSETS for the local
+// agent (`all` for every one). Tokens: cl100k_base cost of the group's entries in tools/list
+// (core + platform = 6,362; all = 16,107; `npm run bench -- context`).
 //
 // | toolset      | tools | tokens | what                                                             |
 // |--------------|-------|--------|------------------------------------------------------------------|
-// | core         |    31 |  5,112 | apps, machines, lifecycle, exec, leases, volumes, secrets, OIDC  |
-// | platform     |     1 |     76 | regions (read-only; in the default set)                          |
-// | org          |     2 |    465 | machines and volumes across an org (read-only)                   |
-// | certificates |     8 |    963 | TLS certificates: ACME, custom, check, delete                    |
-// | ips          |     3 |    397 | IP address assignments                                           |
-// | metadata     |     5 |    653 | machine metadata keys                                            |
+// | core         |    31 |  6,210 | apps, machines, lifecycle, exec, leases, volumes, secrets, OIDC  |
+// | platform     |     1 |    155 | regions (read-only; in the default set)                          |
+// | org          |     2 |    672 | machines and volumes across an org (read-only)                   |
+// | certificates |     8 |  1,130 | TLS certificates: ACME, custom, check, delete                    |
+// | ips          |     3 |    423 | IP address assignments                                           |
+// | metadata     |     5 |    731 | machine metadata keys                                            |
 // | memory       |     3 |    395 | machine memory limit and reclaim (balloon)                       |
 // | cordon       |     2 |    260 | take a machine out of / back into proxy routing                  |
-// | secrets      |     2 |    262 | one secret: get, set                                             |
-// | secretkeys   |     9 |  1,258 | KMS keys: manage, encrypt, decrypt, sign, verify                 |
-// | snapshots    |     3 |    367 | volume snapshots and snapshot settings                           |
-// | placements   |     1 |    291 | which regions have room for machines of a size                   |
-// | tokens       |     5 |    571 | current token, deploy and KMS tokens, token checks               |
-// | postgres     |    24 |  2,767 | Managed Postgres: clusters, backups, databases, users, queries   |
-// | deprecated   |     1 |    184 | old aliases (metadata PUT); each names its replacement           |
+// | secrets      |     2 |    288 | one secret: get, set                                             |
+// | secretkeys   |     9 |  1,438 | KMS keys: manage, encrypt, decrypt, sign, verify                 |
+// | snapshots    |     3 |    403 | volume snapshots and snapshot settings                           |
+// | placements   |     1 |    285 | which regions have room for machines of a size                   |
+// | tokens       |     5 |    626 | current token, deploy and KMS tokens, token checks               |
+// | postgres     |    24 |  2,923 | Managed Postgres: clusters, backups, databases, users, queries   |
+// | deprecated   |     1 |    210 | old aliases (metadata PUT); each names its replacement           |
 
 /** The 31 endpoints agents use most. */
 export const coreTools: readonly ToolDef[] = [

@@ -1,5 +1,6 @@
 import type { CallToolResult, ToolAnnotations } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
+import { CONFIRM_FIELD, confirmInput, mayNeedConfirmation } from "./confirm-field.js";
 import { portableSchema } from "./portable.js";
 import type { DeclaredShape } from "./results.js";
 import type { ToolDef } from "./types.js";
@@ -37,7 +38,10 @@ export function perToolAndDefaults<T>(build: (tool: ToolDef, defaults: ArgDefaul
   };
 }
 
-/** With FLY_APP_NAME / FLY_ORG_SLUG set, those arguments become optional and say their default. */
+/**
+ * With FLY_APP_NAME / FLY_ORG_SLUG set, those arguments become optional and say their default.
+ * Tools that can be destructive also take `confirm` (see src/policy/echo-confirm.ts).
+ */
 export const inputWithDefaults = perToolAndDefaults(buildInputWithDefaults);
 
 function buildInputWithDefaults(tool: ToolDef, defaults: ArgDefaults): z.ZodObject {
@@ -49,6 +53,7 @@ function buildInputWithDefaults(tool: ToolDef, defaults: ArgDefaults): z.ZodObje
     const description = schema.description ?? field;
     overrides[field] = (schema as z.ZodType).optional().describe(`${description} (default: ${value})`);
   }
+  if (mayNeedConfirmation(tool)) overrides[CONFIRM_FIELD] = confirmInput;
   return Object.keys(overrides).length ? tool.input.extend(overrides) : tool.input;
 }
 

@@ -4,6 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { silentLogger } from "../../src/log.js";
+import { createAccessControl } from "../../src/policy/access-control.js";
+import { policyFromFlags } from "../../src/policy/agent-policy.js";
 import { createAuditLog } from "../../src/policy/audit.js";
 import { registerSecret } from "../../src/policy/scrub.js";
 import { createServer } from "../../src/server.js";
@@ -131,25 +133,26 @@ describe("every refused call leaves an audit line", () => {
     expect(audit.entries[0]!.reason).toContain("machine_id");
   });
 
-  it("toolsets_enable, accepted or refused", async () => {
+  it("a tool outside the agent's toolsets: listed nowhere, refused by the gate, audited, never sent", async () => {
     const audit = memoryAudit();
-    const server = createServer({
-      tools: coreTools,
-      fly: {} as never,
-      access: fullAccess(),
-      audit,
-      logger: silentLogger(),
-      dynamicCatalog: allTools,
+    const access = createAccessControl({
+      scope: "org",
+      policy: policyFromFlags({ access: "all", toolsets: ["core"] }),
     });
-    const client = await connect(server);
-    await call(client, "toolsets_enable", { toolset: "certificates" });
-    await call(client, "toolsets_enable", { toolset: "no-such-toolset" });
-    await call(client, "toolsets_enable", { toolset: 42 });
-    expect(audit.entries.map((e) => [e.tool, e.decision])).toEqual([
-      ["toolsets_enable", "allow"],
-      ["toolsets_enable", "invalid"],
-      ["toolsets_enable", "invalid"],
+    const client = await connect(mockedServer({ tools: allTools, access, audit }));
+    const listed = (await client.listTools()).tools.map((t) => t.name);
+    expect(listed).toContain("machines_list");
+    expect(listed).not.toContain("certificates_list");
+    const result = await call(client, "certificates_list", { app_name: APP });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toBe(
+      "Denied by policy: certificates_list is in toolset certificates, which agent local does not have (its toolsets: core).\n" +
+        "To allow it: start the server with --toolsets core,certificates.",
+    );
+    expect(audit.entries).toEqual([
+      expect.objectContaining({ tool: "certificates_list", decision: "deny", app: APP, agent: "local" }),
     ]);
+    expect(fly.requests).toHaveLength(0);
   });
 });
 

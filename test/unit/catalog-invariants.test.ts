@@ -9,7 +9,7 @@ import {
   type TokenScope,
 } from "../../src/policy/index.js";
 import { allTools } from "../../src/tools/index.js";
-import { annotationsOf } from "../../src/tools/present.js";
+import { annotationsOf, inputWithDefaults } from "../../src/tools/present.js";
 import { pathParams } from "../../src/tools/request.js";
 import type { ToolArgs, ToolDef } from "../../src/tools/types.js";
 
@@ -246,7 +246,9 @@ describe("catalog invariants", () => {
       expect([name, annotationsOf(tool(name)).destructiveHint]).toEqual([name, true]);
   });
 
-  it("every input field is sent to Fly or is one of the local fields", () => {
+  it("every published input field is sent to Fly or is one of the local fields", () => {
+    // `confirm` (the echo confirmation) on exactly the tools that can need confirmation.
+    const mayConfirm = new Set([...ALWAYS_DESTRUCTIVE, ...BY_ARGUMENTS.map(([n]) => n), ...BY_STATE]);
     for (const t of allTools) {
       const sent = new Set([
         ...pathParams(t.path),
@@ -254,8 +256,10 @@ describe("catalog invariants", () => {
         ...(t.body ?? []),
         ...Object.keys(t.headers ?? {}),
       ]);
-      const unsent = Object.keys(t.input.shape).filter((f) => !sent.has(f));
-      expect([t.name, unsent]).toEqual([t.name, LOCAL_FIELDS[t.name] ?? []]);
+      const published = Object.keys(inputWithDefaults(t, { app_name: APP, org_slug: "personal" }).shape);
+      const unsent = published.filter((f) => !sent.has(f)).sort();
+      const local = [...(LOCAL_FIELDS[t.name] ?? []), ...(mayConfirm.has(t.name) ? ["confirm"] : [])].sort();
+      expect([t.name, unsent]).toEqual([t.name, local]);
     }
   });
 });

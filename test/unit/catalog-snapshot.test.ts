@@ -9,7 +9,7 @@ import {
   type TokenScope,
 } from "../../src/policy/index.js";
 import { allTools } from "../../src/tools/index.js";
-import { annotationsOf } from "../../src/tools/present.js";
+import { annotationsOf, inputWithDefaults } from "../../src/tools/present.js";
 import type { ToolArgs, ToolDef } from "../../src/tools/types.js";
 
 /**
@@ -59,6 +59,8 @@ function destructiveFacts(tool: ToolDef): unknown {
       .join(" | ");
   }
   if (tool.losses) facts.names_losses = true;
+  // Whether the published schema takes `confirm`, the echo confirmation's phrase.
+  if ("confirm" in inputWithDefaults(tool, {}).shape) facts.confirm_field = true;
   return Object.keys(facts).length > 0 ? facts : "never";
 }
 

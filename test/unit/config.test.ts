@@ -58,6 +58,18 @@ describe("configuration", () => {
     expect(resolveConfig({ toolsets: "all" }, { FLY_API_TOKEN: "t" }).toolsets).toEqual(["all"]);
   });
 
+  it("the removed --dynamic-toolsets is refused, saying what replaced it", () => {
+    expect(() => resolveConfig({ sandbox: true, dynamicToolsets: true }, {})).toThrow(
+      /^--dynamic-toolsets was removed .*toolsets: \[core, certificates\] per agent in the policy file, or --toolsets core,certificates for the local agent$/,
+    );
+  });
+
+  it("--confirm-fallback: deny by default, echo on request, nothing else", () => {
+    expect(resolveConfig({ sandbox: true }, {}).confirmFallback).toBe("deny");
+    expect(resolveConfig({ sandbox: true, confirmFallback: "echo" }, {}).confirmFallback).toBe("echo");
+    expect(() => resolveConfig({ sandbox: true, confirmFallback: "yes" }, {})).toThrow(/--confirm-fallback/);
+  });
+
   it("knows every toolset of the catalog by name, and no other", () => {
     expect([...TOOLSET_NAMES].sort()).toEqual(toolsets().sort());
   });
