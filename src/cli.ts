@@ -43,6 +43,7 @@ async function runServer(flags: CliFlags): Promise<void> {
   // Agents of the policy file that have a key, each with its own gate.
   const agents = runtime.policyFile?.agents ?? {};
   const { closeOnSignals, createAgentDirectory, startHttpServer } = await import("./transport/http.js");
+  const oauth = config.oauthIssuer ? await oauthFor(config, runtime, logger) : undefined;
   const seconds = (s: number | undefined) => (s === undefined ? undefined : s * 1000);
   // Refusals (a public address without agent keys) and bind failures are configuration errors.
   const served = await startHttpServer({
@@ -54,6 +55,7 @@ async function runServer(flags: CliFlags): Promise<void> {
     }),
     // Keyless HTTP only on the operator's explicit word, and only on loopback (checked there).
     anonymous: config.allowKeylessLoopback ? runtime.localAccess : undefined,
+    oauth,
     host: config.host,
     port: config.port,
     allowedHosts: config.allowedHosts,
@@ -73,6 +75,31 @@ async function runServer(flags: CliFlags): Promise<void> {
   const notice = clientConfirmationNotice(confirmModes);
   if (notice) process.stderr.write(notice);
   closeOnSignals({ close: () => served.close().then(() => runtime.close()) }, { logger });
+}
+
+/** The resource-server side of --oauth-issuer: agents with an `oauth:` mapping, each token's gate. */
+async function oauthFor(config: Config, runtime: Runtime, logger: import("pino").Logger) {
+  const { createOAuthResourceServer } = await import("./transport/oauth.js");
+  const mapped = Object.values(runtime.policyFile?.agents ?? {}).filter((a) => a.oauth);
+  if (mapped.length === 0)
+    fail(
+      `--oauth-issuer: no agent in ${config.policyFile} has an oauth: mapping, so no token could be used; add e.g. oauth: { sub: [...] } to an agent`,
+    );
+  if (config.oauthClientSecret) registerSecret(config.oauthClientSecret);
+  const byName = new Map(runtime.tools.map((t) => [t.name, t.access]));
+  return createOAuthResourceServer({
+    issuer: config.oauthIssuer!,
+    resource: config.publicUrl ? new URL("/mcp", config.publicUrl).href : undefined,
+    audience: config.oauthAudience,
+    agents: mapped,
+    toAccess: (policy, subject) => runtime.accessFor(policy, subject),
+    toolAccess: (name) => byName.get(name),
+    logger,
+    validation:
+      config.oauthClientId && config.oauthClientSecret
+        ? { introspection: { clientId: config.oauthClientId, clientSecret: config.oauthClientSecret } }
+        : {},
+  });
 }
 
 const program = new Command()
@@ -134,11 +161,22 @@ const program = new Command()
     "--confirm-timeout <seconds>",
     "how long a confirmation waits for the person's answer (default 600)",
   )
+  .option("--public-url <url>", "the server's public origin, e.g. https://my-mcp.fly.dev (names it in OAuth)")
+  .option(
+    "--oauth-issuer <url>",
+    "accept access tokens from this OAuth authorization server, beside agent keys",
+  )
+  .option("--oauth-audience <aud>", "the aud access tokens must carry (default: the public URL of /mcp)")
+  .option(
+    "--oauth-client-id <id>",
+    "client id for token introspection of opaque tokens (secret in env FLY_MCP_OAUTH_CLIENT_SECRET)",
+  )
   .option("--log-level <level>", "fatal, error, warn, info, debug, trace or silent")
   .action((flags: CliFlags) => runServer(flags));
 
 // The token is known to the scrubber before any flag is parsed: a token pasted into a flag is not echoed.
 if (process.env.FLY_API_TOKEN) registerSecret(process.env.FLY_API_TOKEN);
+if (process.env.FLY_MCP_OAUTH_CLIENT_SECRET) registerSecret(process.env.FLY_MCP_OAUTH_CLIENT_SECRET);
 
 // Every commander error (unknown option, invalid choice, missing value) is a configuration error:
 // exit code 2, and its text (which may quote what was typed) passes the scrubber.

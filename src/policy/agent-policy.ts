@@ -25,8 +25,16 @@ export interface AgentPolicy {
   reveal_secrets?: boolean;
   /** SHA-256 hex of the agent's bearer key; see {@link hashKey}. */
   key_sha256?: string;
+  /** Access tokens (--oauth-issuer) whose claims name this agent; any one listed value matches. */
+  oauth?: OAuthMatch;
   /** Where the policy came from, so denials can name the setting to change. */
   source?: "flags" | "file";
+}
+
+export interface OAuthMatch {
+  sub?: string[];
+  groups?: string[];
+  client_id?: string[];
 }
 
 export interface PolicyFile {
@@ -68,7 +76,33 @@ const KEY_HASH_HELP = `must be the SHA-256 of the agent key as 64 lowercase hex 
 
 const APPS_HELP = 'must be "*" (every app) or a non-empty list of app names, e.g. [my-app]';
 
-const AGENT_FIELDS = ["key_sha256", "access", "apps", "destructive", "tools", "reveal_secrets"] as const;
+const AGENT_FIELDS = [
+  "key_sha256",
+  "oauth",
+  "access",
+  "apps",
+  "destructive",
+  "tools",
+  "reveal_secrets",
+] as const;
+
+const OAUTH_FIELDS = ["sub", "groups", "client_id"] as const;
+
+const claimList = z
+  .array(z.string().min(1, { error: "claim values cannot be empty" }), {
+    error: 'must be a list of claim values, e.g. ["auth0|abc123"]',
+  })
+  .min(1, { error: "must list at least one value, or leave the field out" })
+  .optional();
+
+const oauthSchema = z
+  .strictObject(
+    { sub: claimList, groups: claimList, client_id: claimList },
+    { error: "must be a mapping with sub, groups and/or client_id lists, e.g. { sub: [alice] }" },
+  )
+  .refine((m) => OAUTH_FIELDS.some((f) => m[f] !== undefined), {
+    error: "names no claim; list sub, groups or client_id values, or remove oauth",
+  });
 
 const agentSchema = z.strictObject(
   {
@@ -76,6 +110,7 @@ const agentSchema = z.strictObject(
       .string({ error: KEY_HASH_HELP })
       .regex(/^[0-9a-f]{64}$/, { error: KEY_HASH_HELP })
       .optional(),
+    oauth: oauthSchema.optional(),
     access: z
       .array(z.enum(ACCESS_CLASSES as [AccessClass, ...AccessClass[]]), {
         error: "must be a list, e.g. [read, write]",
@@ -150,7 +185,14 @@ function issueFor(issue: z.core.$ZodIssue, root: unknown): PolicyIssue {
   const path = issue.path;
   const last = path[path.length - 1];
   if (issue.code === "unrecognized_keys") {
-    const allowed = path.length === 0 ? ["agents"] : last === "tools" ? ["allow", "deny"] : [...AGENT_FIELDS];
+    const allowed =
+      path.length === 0
+        ? ["agents"]
+        : last === "tools"
+          ? ["allow", "deny"]
+          : last === "oauth"
+            ? [...OAUTH_FIELDS]
+            : [...AGENT_FIELDS];
     const keys = issue.keys;
     return {
       at: formatPath([...path, keys[0]!]),
@@ -188,6 +230,7 @@ function withDefaults(name: string, raw: z.infer<typeof agentSchema>): AgentPoli
   if (raw.tools) policy.tools = { ...raw.tools };
   if (raw.reveal_secrets !== undefined) policy.reveal_secrets = raw.reveal_secrets;
   if (raw.key_sha256 !== undefined) policy.key_sha256 = raw.key_sha256;
+  if (raw.oauth) policy.oauth = { ...raw.oauth };
   return policy;
 }
 
