@@ -43,7 +43,15 @@ async function runServer(flags: CliFlags): Promise<void> {
   // Agents of the policy file that have a key, each with its own gate.
   const agents = runtime.policyFile?.agents ?? {};
   const { closeOnSignals, createAgentDirectory, startHttpServer } = await import("./transport/http.js");
-  const oauth = config.oauthIssuer ? await oauthFor(config, runtime, logger) : undefined;
+  let oauth: import("./transport/oauth.js").OAuthResourceServer | undefined;
+  if (config.oauthIssuer) {
+    const { oauthFromConfig } = await import("./transport/oauth-runtime.js");
+    try {
+      oauth = oauthFromConfig(config, runtime, logger);
+    } catch (error) {
+      fail(error instanceof Error ? error.message : String(error));
+    }
+  }
   const seconds = (s: number | undefined) => (s === undefined ? undefined : s * 1000);
   // Refusals (a public address without agent keys) and bind failures are configuration errors.
   const served = await startHttpServer({
@@ -75,31 +83,6 @@ async function runServer(flags: CliFlags): Promise<void> {
   const notice = clientConfirmationNotice(confirmModes);
   if (notice) process.stderr.write(notice);
   closeOnSignals({ close: () => served.close().then(() => runtime.close()) }, { logger });
-}
-
-/** The resource-server side of --oauth-issuer: agents with an `oauth:` mapping, each token's gate. */
-async function oauthFor(config: Config, runtime: Runtime, logger: import("pino").Logger) {
-  const { createOAuthResourceServer } = await import("./transport/oauth.js");
-  const mapped = Object.values(runtime.policyFile?.agents ?? {}).filter((a) => a.oauth);
-  if (mapped.length === 0)
-    fail(
-      `--oauth-issuer: no agent in ${config.policyFile} has an oauth: mapping, so no token could be used; add e.g. oauth: { sub: [...] } to an agent`,
-    );
-  if (config.oauthClientSecret) registerSecret(config.oauthClientSecret);
-  const byName = new Map(runtime.tools.map((t) => [t.name, t.access]));
-  return createOAuthResourceServer({
-    issuer: config.oauthIssuer!,
-    resource: config.publicUrl ? new URL("/mcp", config.publicUrl).href : undefined,
-    audience: config.oauthAudience,
-    agents: mapped,
-    toAccess: (policy, subject) => runtime.accessFor(policy, subject),
-    toolAccess: (name) => byName.get(name),
-    logger,
-    validation:
-      config.oauthClientId && config.oauthClientSecret
-        ? { introspection: { clientId: config.oauthClientId, clientSecret: config.oauthClientSecret } }
-        : {},
-  });
 }
 
 const program = new Command()
