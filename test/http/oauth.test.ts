@@ -246,6 +246,38 @@ describe("tokens that are refused", () => {
   });
 });
 
+describe("sessions", () => {
+  it("a session stays with the caller and scopes that opened it: another token of the same agent gets 404", async () => {
+    const stateful = await startOAuthServer({ policy: POLICY, flags: { oauthIssuer: as.issuer } });
+    resources.push(stateful.url);
+    try {
+      const narrow = await as.token(opsReadOnly, { resource: stateful.url });
+      const wide = await as.token(ops, { resource: stateful.url });
+      const transport = new StreamableHTTPClientTransport(new URL(stateful.url), {
+        requestInit: { headers: { Authorization: `Bearer ${narrow}` } },
+      });
+      const client = new Client({ name: "narrow", version: "1.0.0" });
+      await client.connect(transport);
+      expect(await toolNames(client)).not.toContain("apps_create");
+      const res = await fetch(stateful.url, {
+        method: "POST",
+        headers: {
+          Authorization: `Bearer ${wide}`,
+          "Content-Type": "application/json",
+          Accept: "application/json, text/event-stream",
+          "Mcp-Session-Id": transport.sessionId!,
+          "Mcp-Protocol-Version": transport.protocolVersion ?? "2025-06-18",
+        },
+        body: JSON.stringify(listBody),
+      });
+      expect(res.status).toBe(404);
+      await client.close();
+    } finally {
+      await stateful.close();
+    }
+  });
+});
+
 describe("key rotation at the issuer", () => {
   it("a token signed with a new key is accepted after the JWKS is downloaded again", async () => {
     expect((await post(server.url, await tokenFor(reader), listBody)).status).toBe(200);
