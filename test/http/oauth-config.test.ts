@@ -1,6 +1,7 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { type CliFlags, ConfigError, resolveConfig } from "../../src/config.js";
-import { PolicyFileError, parsePolicy } from "../../src/policy/agent-policy.js";
+import { hashKey, PolicyFileError, parsePolicy } from "../../src/policy/agent-policy.js";
 
 const base: CliFlags = { transport: "http", sandbox: true, policy: "policy.yaml" };
 const problem = (flags: CliFlags, env: NodeJS.ProcessEnv = {}) => {
@@ -121,5 +122,16 @@ describe("oauth: in the policy file", () => {
     ["oauth: { sub: alice }", /agents\.a\.oauth\.sub: .*must be a list of claim values/],
   ])("refuses %s", (agent, message) => {
     expect(issue(agent)).toMatch(message);
+  });
+});
+
+describe("the README's OAuth policy example", () => {
+  it("parses once its key hash placeholder is replaced", () => {
+    const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+    const block = readme.split("```yaml\n").find((b) => b.includes("oauth: { groups: [sre] }"));
+    const yaml = block!.split("```")[0]!.replace(/"REPLACE:[^\n]*"/, hashKey("k".repeat(32)));
+    const file = parsePolicy(yaml, "README.md");
+    expect(file.agents.oncall!.oauth).toEqual({ groups: ["sre"] });
+    expect(file.agents["ci-deployer"]!.oauth).toEqual({ client_id: ["ci-pipeline"] });
   });
 });
