@@ -78,12 +78,12 @@ const APPS_HELP = 'must be "*" (every app) or a non-empty list of app names, e.g
 
 const AGENT_FIELDS = [
   "key_sha256",
-  "oauth",
   "access",
   "apps",
   "destructive",
   "tools",
   "reveal_secrets",
+  "oauth",
 ] as const;
 
 const OAUTH_FIELDS = ["sub", "groups", "client_id"] as const;
@@ -310,6 +310,26 @@ function duplicateKeyIssues(agents: Record<string, AgentPolicy>): PolicyIssue[] 
   return issues;
 }
 
+/** A claim value listed by two agents: every token carrying it would be refused as ambiguous. */
+function duplicateOAuthIssues(agents: Record<string, AgentPolicy>): PolicyIssue[] {
+  const seen = new Map<string, string>();
+  const issues: PolicyIssue[] = [];
+  for (const [name, policy] of Object.entries(agents)) {
+    for (const field of OAUTH_FIELDS) {
+      (policy.oauth?.[field] ?? []).forEach((value, i) => {
+        const other = seen.get(`${field}\0${value}`);
+        if (other === undefined) seen.set(`${field}\0${value}`, name);
+        else if (other !== name)
+          issues.push({
+            at: formatPath(["agents", name, "oauth", field, i]),
+            message: `${JSON.stringify(value)} is also listed by agents.${other}; a token must map to one agent`,
+          });
+      });
+    }
+  }
+  return issues;
+}
+
 /** Where a value contains itself (a recursive YAML alias), or undefined. */
 function selfReference(root: unknown): Path | undefined {
   const visit = (value: unknown, path: PropertyKey[], ancestors: Set<object>): Path | undefined => {
@@ -379,6 +399,7 @@ export function parsePolicy(
   }
   const issues = [
     ...duplicateKeyIssues(agents),
+    ...duplicateOAuthIssues(agents),
     ...(options.knownTools ? unknownToolIssues(policyFile, options.knownTools) : []),
   ];
   if (issues.length > 0) throw new PolicyFileError(file, issues);

@@ -112,6 +112,14 @@ describe("oauth: in the policy file", () => {
     });
   });
 
+  it("refuses a claim value listed by two agents", () => {
+    const text =
+      "agents:\n  a: { oauth: { groups: [ops] } }\n  b: { oauth: { sub: [ops], groups: [dev, ops] } }\n";
+    expect(() => parsePolicy(text, "p.yaml")).toThrow(
+      'policy file p.yaml: agents.b.oauth.groups[1]: "ops" is also listed by agents.a; a token must map to one agent',
+    );
+  });
+
   it.each([
     [
       "oauth: { email: [a@b.c] }",
