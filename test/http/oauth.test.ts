@@ -197,6 +197,38 @@ describe("tokens that are refused", () => {
     }
   });
 
+  /** Claims of a genuine token, re-signed with the issuer's own current key (for claims it never issues). */
+  async function resigned(change: (claims: Record<string, unknown>) => void): Promise<string> {
+    const genuine = await tokenFor(reader);
+    const claims: Record<string, unknown> = { ...decodeJwt(genuine) };
+    change(claims);
+    const key = as.keys[0]!;
+    const token = await new SignJWT(claims)
+      .setProtectedHeader({ alg: "ES256", kid: key.kid, typ: "at+jwt" })
+      .sign(await importJWK(key, "ES256"));
+    tokens.push(token);
+    return token;
+  }
+
+  it("not valid yet: refused before its nbf, by the validator's clock", async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const token = await resigned((c) => {
+      c.nbf = now + 300;
+    });
+    try {
+      clock = (now + 299) * 1000;
+      await expectInvalid(token, /not valid yet \(nbf\)/);
+      clock = (now + 300) * 1000;
+      expect((await post(server.url, token, listBody)).status).toBe(200);
+    } finally {
+      clock = undefined;
+    }
+  });
+
+  it("a token without exp is refused", async () => {
+    await expectInvalid(await resigned((c) => delete c.exp), /exp/);
+  });
+
   it("wrong audience: a token the same issuer made for another resource", async () => {
     await expectInvalid(await tokenFor(reader, { resource: OTHER_RESOURCE }), /another resource \(aud\)/);
   });
