@@ -6,6 +6,7 @@ import { runBurst } from "./burst.js";
 import { runColdStart } from "./cold-start.js";
 import { runContext } from "./context.js";
 import { runHttpThroughput } from "./http-throughput.js";
+import { runOAuth } from "./oauth.js";
 import { runOverhead } from "./overhead.js";
 import type { BenchResult, Row } from "./stats.js";
 
@@ -15,6 +16,7 @@ const BENCHES: Record<string, () => Promise<BenchResult>> = {
   "cold-start": runColdStart,
   "http-throughput": runHttpThroughput,
   burst: runBurst,
+  oauth: runOAuth,
 };
 
 const wanted = process.argv.slice(2);

@@ -43,6 +43,15 @@ async function runServer(flags: CliFlags): Promise<void> {
   // Agents of the policy file that have a key, each with its own gate.
   const agents = runtime.policyFile?.agents ?? {};
   const { closeOnSignals, createAgentDirectory, startHttpServer } = await import("./transport/http.js");
+  let oauth: import("./transport/oauth.js").OAuthResourceServer | undefined;
+  if (config.oauthIssuer) {
+    const { oauthFromConfig } = await import("./transport/oauth-runtime.js");
+    try {
+      oauth = oauthFromConfig(config, runtime, logger);
+    } catch (error) {
+      fail(error instanceof Error ? error.message : String(error));
+    }
+  }
   const seconds = (s: number | undefined) => (s === undefined ? undefined : s * 1000);
   // Refusals (a public address without agent keys) and bind failures are configuration errors.
   const served = await startHttpServer({
@@ -54,6 +63,7 @@ async function runServer(flags: CliFlags): Promise<void> {
     }),
     // Keyless HTTP only on the operator's explicit word, and only on loopback (checked there).
     anonymous: config.allowKeylessLoopback ? runtime.localAccess : undefined,
+    oauth,
     host: config.host,
     port: config.port,
     allowedHosts: config.allowedHosts,
@@ -141,11 +151,22 @@ const program = new Command()
     "--confirm-timeout <seconds>",
     "how long a confirmation waits for the person's answer (default 600)",
   )
+  .option("--public-url <url>", "the server's public origin, e.g. https://my-mcp.fly.dev (names it in OAuth)")
+  .option(
+    "--oauth-issuer <url>",
+    "accept access tokens from this OAuth authorization server, beside agent keys",
+  )
+  .option("--oauth-audience <aud>", "the aud access tokens must carry (default: the public URL of /mcp)")
+  .option(
+    "--oauth-client-id <id>",
+    "client id for token introspection of opaque tokens (secret in env FLY_MCP_OAUTH_CLIENT_SECRET)",
+  )
   .option("--log-level <level>", "fatal, error, warn, info, debug, trace or silent")
   .action((flags: CliFlags) => runServer(flags));
 
 // The token is known to the scrubber before any flag is parsed: a token pasted into a flag is not echoed.
 if (process.env.FLY_API_TOKEN) registerSecret(process.env.FLY_API_TOKEN);
+if (process.env.FLY_MCP_OAUTH_CLIENT_SECRET) registerSecret(process.env.FLY_MCP_OAUTH_CLIENT_SECRET);
 
 // Every commander error (unknown option, invalid choice, missing value) is a configuration error:
 // exit code 2, and its text (which may quote what was typed) passes the scrubber.

@@ -23,6 +23,23 @@ function tokenProblem(token: string): string | undefined {
   }
 }
 
+const LOOPBACK_HOSTS = new Set(["127.0.0.1", "::1", "[::1]", "localhost"]);
+
+/** Why `value` cannot be the issuer or public URL, or undefined. HTTPS except on this machine. */
+function urlProblem(value: string, what: string, example: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `must be a URL, e.g. ${example}`;
+  }
+  if (url.protocol !== "https:" && !(url.protocol === "http:" && LOOPBACK_HOSTS.has(url.hostname)))
+    return `must use https:// (plain http only on 127.0.0.1 or localhost), e.g. ${example}`;
+  if (url.search || url.hash || url.username || url.password)
+    return `must be a plain ${what} URL without query, fragment or credentials, e.g. ${example}`;
+  return undefined;
+}
+
 export const ConfigSchema = z
   .object({
     transport: z.enum(["stdio", "http"]),
@@ -71,6 +88,11 @@ export const ConfigSchema = z
     headersTimeoutS: z.number().positive().optional(),
     requestTimeoutS: z.number().positive().optional(),
     confirmTimeoutS: z.number().positive().max(86_400),
+    oauthIssuer: z.string().optional(),
+    oauthAudience: z.string().min(1).optional(),
+    publicUrl: z.string().optional(),
+    oauthClientId: z.string().min(1).optional(),
+    oauthClientSecret: z.string().min(1).optional(),
     logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]),
   })
   .superRefine((c, ctx) => {
@@ -91,6 +113,8 @@ export const ConfigSchema = z
         message: "--agent picks an agent from --policy FILE; give the file too",
       });
     }
+    const oauthIssue = oauthProblem(c);
+    if (oauthIssue) ctx.addIssue({ code: "custom", path: [oauthIssue.field], message: oauthIssue.message });
     if (c.tokenScope === "deploy" && !c.app) {
       ctx.addIssue({
         code: "custom",
@@ -101,6 +125,61 @@ export const ConfigSchema = z
   });
 
 export type Config = z.infer<typeof ConfigSchema>;
+
+type OAuthSettings = Pick<
+  Config,
+  | "transport"
+  | "host"
+  | "policyFile"
+  | "oauthIssuer"
+  | "oauthAudience"
+  | "publicUrl"
+  | "oauthClientId"
+  | "oauthClientSecret"
+>;
+
+/** The first problem with the OAuth settings, naming the field. */
+function oauthProblem(c: OAuthSettings): { field: string; message: string } | undefined {
+  if (c.publicUrl !== undefined) {
+    const bad = urlProblem(c.publicUrl, "origin", "https://my-mcp.fly.dev");
+    if (bad) return { field: "publicUrl", message: bad };
+    if (new URL(c.publicUrl).pathname !== "/")
+      return {
+        field: "publicUrl",
+        message: "must be the server's origin without a path, e.g. https://my-mcp.fly.dev",
+      };
+  }
+  const oauthOnly = (["oauthAudience", "oauthClientId", "oauthClientSecret"] as const).find((f) => c[f]);
+  if (c.oauthIssuer === undefined) {
+    if (oauthOnly)
+      return {
+        field: oauthOnly,
+        message: "only applies with --oauth-issuer URL; add it or remove this setting",
+      };
+    return undefined;
+  }
+  const bad = urlProblem(c.oauthIssuer, "issuer", "https://example.eu.auth0.com/");
+  if (bad) return { field: "oauthIssuer", message: bad };
+  if (c.transport !== "http")
+    return { field: "oauthIssuer", message: "applies to --transport http; stdio clients need no token" };
+  if (!c.policyFile)
+    return {
+      field: "oauthIssuer",
+      message: "maps tokens to agents of --policy FILE (their oauth: setting); give the file too",
+    };
+  if (!c.publicUrl && !LOOPBACK_HOSTS.has(c.host))
+    return {
+      field: "publicUrl",
+      message: `is needed with --oauth-issuer on ${c.host}: tokens name the server by its public URL, e.g. --public-url https://my-mcp.fly.dev`,
+    };
+  if (Boolean(c.oauthClientId) !== Boolean(c.oauthClientSecret))
+    return {
+      field: c.oauthClientId ? "oauthClientSecret" : "oauthClientId",
+      message:
+        "introspection needs both --oauth-client-id and FLY_MCP_OAUTH_CLIENT_SECRET (the secret only from the environment)",
+    };
+  return undefined;
+}
 
 export interface CliFlags {
   app?: string;
@@ -132,6 +211,10 @@ export interface CliFlags {
   requestTimeout?: string;
   confirmTimeout?: string;
   logLevel?: string;
+  oauthIssuer?: string;
+  oauthAudience?: string;
+  publicUrl?: string;
+  oauthClientId?: string;
 }
 
 /** A numeric flag: absent stays undefined; "" and words become NaN, which validation refuses. */
@@ -160,6 +243,11 @@ const FLAG_NAMES: Record<string, string> = {
   requestTimeoutS: "--request-timeout (seconds)",
   confirmTimeoutS: "--confirm-timeout (seconds)",
   confirmFallback: "--confirm-fallback",
+  oauthIssuer: "--oauth-issuer",
+  oauthAudience: "--oauth-audience",
+  publicUrl: "--public-url",
+  oauthClientId: "--oauth-client-id",
+  oauthClientSecret: "FLY_MCP_OAUTH_CLIENT_SECRET",
 };
 
 /** Flags that no longer exist, each with the one line that says what replaced it. */
@@ -211,6 +299,11 @@ export function resolveConfig(flags: CliFlags, env: NodeJS.ProcessEnv): Config {
     requestTimeoutS: numeric(flags.requestTimeout),
     confirmTimeoutS: numeric(flags.confirmTimeout) ?? DEFAULT_CONFIRM_TIMEOUT_MS / 1000,
     logLevel: flags.logLevel ?? env.LOG_LEVEL ?? "info",
+    oauthIssuer: flags.oauthIssuer,
+    oauthAudience: flags.oauthAudience,
+    publicUrl: flags.publicUrl,
+    oauthClientId: flags.oauthClientId,
+    oauthClientSecret: env.FLY_MCP_OAUTH_CLIENT_SECRET?.trim() || undefined,
   };
   const parsed = ConfigSchema.safeParse(raw);
   if (!parsed.success) {

@@ -3,7 +3,7 @@ import type { Config } from "./config.js";
 import { createFlyClient, type FlyClient } from "./fly/client.js";
 import { createAccessControl } from "./policy/access-control.js";
 import { type AgentPolicy, loadPolicyFile, type PolicyFile, policyFromFlags } from "./policy/agent-policy.js";
-import { type AuditLog, createAuditLog } from "./policy/audit.js";
+import { type AuditLog, type AuditSubject, createAuditLog } from "./policy/audit.js";
 import { detectScope } from "./policy/introspect.js";
 import type { TokenScope } from "./policy/scopes.js";
 import { registerSecret } from "./policy/scrub.js";
@@ -29,7 +29,8 @@ export interface Runtime {
   policyFile?: PolicyFile;
   /** The local (stdio) agent: --agent from the policy file, or the --access/--destructive flags. */
   localAccess: AccessControl;
-  accessFor(policy: AgentPolicy): AccessControl;
+  /** `subject`: the OAuth caller, written into every audit line of its calls. */
+  accessFor(policy: AgentPolicy, subject?: AuditSubject): AccessControl;
   serverFor(access: AccessControl): ReturnType<typeof createServer>;
   close(): Promise<void>;
 }
@@ -39,6 +40,17 @@ export interface TokenScopeInfo {
   scopeApp?: string;
   summary: string;
 }
+
+/** An agent's gate that acts for one OAuth caller. */
+interface Subjected {
+  subject?: AuditSubject;
+}
+
+/** Every line of the caller's calls names it, beside the agent. */
+const withSubject = (audit: AuditLog, subject: AuditSubject): AuditLog => ({
+  record: (entry, tool) => audit.record({ ...entry, subject }, tool),
+  close: () => audit.close(),
+});
 
 /** In sandbox mode a token named after the sandbox's conventions (e.g. sandbox-readonly) picks the scope to emulate. */
 const sandboxToken = (env: NodeJS.ProcessEnv): string =>
@@ -108,7 +120,11 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
     org_slug: config.org ?? (config.sandbox ? "personal" : undefined),
   };
   const audit = createAuditLog({ destination: config.auditLog, secrets: [token] });
-  const accessFor = (policy: AgentPolicy): AccessControl => deferredAccess(policy, scope, config.ownApp);
+  const accessFor = (policy: AgentPolicy, subject?: AuditSubject): AccessControl & Subjected => {
+    const access: AccessControl & Subjected = deferredAccess(policy, scope, config.ownApp);
+    if (subject) access.subject = subject;
+    return access;
+  };
 
   let localPolicy: AgentPolicy;
   if (config.agent) {
@@ -138,14 +154,14 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
     policyFile,
     localAccess: accessFor(localPolicy),
     accessFor,
-    serverFor: (access) =>
+    serverFor: (access: AccessControl & Subjected) =>
       createServer({
         secretsVersions,
         tools,
         fly,
         defaults,
         access,
-        audit,
+        audit: access.subject ? withSubject(audit, access.subject) : audit,
         logger,
         confirmTimeoutMs: config.confirmTimeoutS * 1000,
       }),

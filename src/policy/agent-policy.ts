@@ -36,8 +36,16 @@ export interface AgentPolicy {
   confirm_fallback?: ConfirmFallback;
   /** SHA-256 hex of the agent's bearer key; see {@link hashKey}. */
   key_sha256?: string;
+  /** Access tokens (--oauth-issuer) whose claims name this agent; any one listed value matches. */
+  oauth?: OAuthMatch;
   /** Where the policy came from, so denials can name the setting to change. */
   source?: "flags" | "file";
+}
+
+export interface OAuthMatch {
+  sub?: string[];
+  groups?: string[];
+  client_id?: string[];
 }
 
 export interface PolicyFile {
@@ -88,9 +96,28 @@ const AGENT_FIELDS = [
   "toolsets",
   "tools",
   "reveal_secrets",
+  "oauth",
 ] as const;
 
 const TOOLSETS_HELP = `must be all or a non-empty list of toolsets, e.g. [core, certificates]; the toolsets are ${TOOLSET_NAMES.join(", ")}`;
+
+const OAUTH_FIELDS = ["sub", "groups", "client_id"] as const;
+
+const claimList = z
+  .array(z.string().min(1, { error: "claim values cannot be empty" }), {
+    error: 'must be a list of claim values, e.g. ["auth0|abc123"]',
+  })
+  .min(1, { error: "must list at least one value, or leave the field out" })
+  .optional();
+
+const oauthSchema = z
+  .strictObject(
+    { sub: claimList, groups: claimList, client_id: claimList },
+    { error: "must be a mapping with sub, groups and/or client_id lists, e.g. { sub: [alice] }" },
+  )
+  .refine((m) => OAUTH_FIELDS.some((f) => m[f] !== undefined), {
+    error: "names no claim; list sub, groups or client_id values, or remove oauth",
+  });
 
 const agentSchema = z.strictObject(
   {
@@ -98,6 +125,7 @@ const agentSchema = z.strictObject(
       .string({ error: KEY_HASH_HELP })
       .regex(/^[0-9a-f]{64}$/, { error: KEY_HASH_HELP })
       .optional(),
+    oauth: oauthSchema.optional(),
     access: z
       .array(z.enum(ACCESS_CLASSES as [AccessClass, ...AccessClass[]]), {
         error: "must be a list, e.g. [read, write]",
@@ -179,7 +207,14 @@ function issueFor(issue: z.core.$ZodIssue, root: unknown): PolicyIssue {
   const path = issue.path;
   const last = path[path.length - 1];
   if (issue.code === "unrecognized_keys") {
-    const allowed = path.length === 0 ? ["agents"] : last === "tools" ? ["allow", "deny"] : [...AGENT_FIELDS];
+    const allowed =
+      path.length === 0
+        ? ["agents"]
+        : last === "tools"
+          ? ["allow", "deny"]
+          : last === "oauth"
+            ? [...OAUTH_FIELDS]
+            : [...AGENT_FIELDS];
     const keys = issue.keys;
     return {
       at: formatPath([...path, keys[0]!]),
@@ -231,6 +266,7 @@ function withDefaults(
   if (raw.tools) policy.tools = { ...raw.tools };
   if (raw.reveal_secrets !== undefined) policy.reveal_secrets = raw.reveal_secrets;
   if (raw.key_sha256 !== undefined) policy.key_sha256 = raw.key_sha256;
+  if (raw.oauth) policy.oauth = { ...raw.oauth };
   return policy;
 }
 
@@ -327,6 +363,26 @@ function duplicateKeyIssues(agents: Record<string, AgentPolicy>): PolicyIssue[] 
   return issues;
 }
 
+/** A claim value listed by two agents: every token carrying it would be refused as ambiguous. */
+function duplicateOAuthIssues(agents: Record<string, AgentPolicy>): PolicyIssue[] {
+  const seen = new Map<string, string>();
+  const issues: PolicyIssue[] = [];
+  for (const [name, policy] of Object.entries(agents)) {
+    for (const field of OAUTH_FIELDS) {
+      (policy.oauth?.[field] ?? []).forEach((value, i) => {
+        const other = seen.get(`${field}\0${value}`);
+        if (other === undefined) seen.set(`${field}\0${value}`, name);
+        else if (other !== name)
+          issues.push({
+            at: formatPath(["agents", name, "oauth", field, i]),
+            message: `${JSON.stringify(value)} is also listed by agents.${other}; a token must map to one agent`,
+          });
+      });
+    }
+  }
+  return issues;
+}
+
 /** Where a value contains itself (a recursive YAML alias), or undefined. */
 function selfReference(root: unknown): Path | undefined {
   const visit = (value: unknown, path: PropertyKey[], ancestors: Set<object>): Path | undefined => {
@@ -411,6 +467,7 @@ export function parsePolicy(text: string, file: string, options: PolicyOptions =
   }
   const issues = [
     ...duplicateKeyIssues(agents),
+    ...duplicateOAuthIssues(agents),
     ...(options.knownTools ? unknownToolIssues(policyFile, options.knownTools) : []),
   ];
   if (issues.length > 0) throw new PolicyFileError(file, issues);

@@ -27,6 +27,8 @@ export interface AuditEntry {
   /** Joins the two lines of one allowed call. */
   callId?: string;
   agent: string;
+  /** The OAuth caller the agent acted for (issuer and subject); absent for agent keys. */
+  subject?: AuditSubject;
   tool: string;
   app?: string;
   /** Machine, volume or secret the call acted on. */
@@ -39,6 +41,12 @@ export interface AuditEntry {
   requestId?: string;
   /** Raw arguments; they are redacted before writing. */
   args?: ToolArgs;
+}
+
+export interface AuditSubject {
+  iss: string;
+  sub: string;
+  client_id?: string;
 }
 
 export interface AuditLog {

@@ -12,6 +12,10 @@ import type { Session, SessionStore } from "./http-sessions.js";
 export interface AgentIdentity {
   agent: string;
   access: AccessControl;
+  /** Who within the agent may use a session; the agent itself when absent. */
+  owner?: string;
+  /** Refuses a request body before the MCP server sees it (e.g. a call the token's scopes do not cover). */
+  screen?(body: unknown): { status: number; message: string; headers: Record<string, string> } | undefined;
 }
 
 export interface McpHandlerOptions {
@@ -65,6 +69,13 @@ async function bodyOf(req: IncomingMessage, res: ServerResponse, limit: number):
   return false;
 }
 
+/** True when the caller's screen refused the body (the reply is sent). */
+function screened(res: ServerResponse, who: AgentIdentity, body: unknown): boolean {
+  const refused = body === undefined ? undefined : who.screen?.(body);
+  if (refused) sendRpcError(res, refused.status, RPC.serverError, refused.message, refused.headers);
+  return refused !== undefined;
+}
+
 /** Serves /mcp for an authenticated agent, with sessions or stateless. */
 export function createMcpHandler(opts: McpHandlerOptions): McpHandler {
   const { serverFor, sessions, maxBodyBytes, logger } = opts;
@@ -77,7 +88,7 @@ export function createMcpHandler(opts: McpHandlerOptions): McpHandler {
       return;
     }
     const body = await bodyOf(req, res, maxBodyBytes);
-    if (body === false) return;
+    if (body === false || screened(res, who, body)) return;
     const server = serverFor(who.access);
     // Plain JSON costs less than an event stream on both sides, but only a stream can carry the
     // progress notifications a caller asked for with a progress token.
@@ -148,7 +159,7 @@ export function createMcpHandler(opts: McpHandlerOptions): McpHandler {
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: randomUUID,
       onsessioninitialized: (id) => {
-        session = store.add({ id, agent: who.agent, server, transport });
+        session = store.add({ id, agent: who.agent, owner: who.owner, server, transport });
         store.release(who.agent, true);
         reserved = false;
         logger.info({ agent: who.agent, session: id }, "MCP session opened");
@@ -177,12 +188,12 @@ export function createMcpHandler(opts: McpHandlerOptions): McpHandler {
     store: SessionStore,
   ): Promise<void> {
     const body = await bodyOf(req, res, maxBodyBytes);
-    if (body === false) return;
+    if (body === false || screened(res, who, body)) return;
     const id = sessionIdOf(req);
     if (id !== undefined) {
       const session = store.get(id);
       // Another agent's session looks exactly like a missing one, so ids cannot be probed.
-      if (!session || session.agent !== who.agent) {
+      if (!session || session.agent !== who.agent || session.owner !== who.owner) {
         sendRpcError(res, 404, RPC.sessionNotFound, SESSION_NOT_FOUND);
         return;
       }

@@ -5,6 +5,8 @@ export interface Session {
   id: string;
   /** The agent that created it; nobody else may use it. */
   agent: string;
+  /** The caller within the agent (an OAuth subject and its scopes); undefined for agent keys. */
+  owner?: string;
   server: McpServer;
   transport: StreamableHTTPServerTransport;
   /** Open HTTP requests (calls, the GET stream): a session is only idle when it has none. */

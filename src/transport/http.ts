@@ -8,6 +8,7 @@ import { bearerKey, createHeaderGuard, isLoopbackAddress } from "./http-guards.j
 import { type AgentIdentity, createMcpHandler } from "./http-mcp.js";
 import { RPC, sendJson, sendRpcError } from "./http-reply.js";
 import { SessionStore } from "./http-sessions.js";
+import type { AuthRefusal, OAuthResourceServer } from "./oauth.js";
 
 export { type AgentDirectory, type AgentDirectoryOptions, createAgentDirectory } from "./http-agents.js";
 export { isLoopbackAddress } from "./http-guards.js";
@@ -27,6 +28,8 @@ export interface HttpServerOptions {
    * development. Only on loopback and only when no agent has a key; otherwise start-up fails.
    */
   anonymous?: AccessControl;
+  /** Access tokens from an OAuth authorization server, beside agent keys (--oauth-issuer). */
+  oauth?: OAuthResourceServer;
   host: string;
   port: number;
   allowedHosts?: string[];
@@ -106,8 +109,9 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
   const loopback = isLoopbackAddress(opts.host);
 
   // Fail closed: a server nobody must authenticate to is only ever an explicit, local choice.
-  const anonymous = opts.agents.size === 0 ? opts.anonymous : undefined;
-  if (opts.agents.size === 0 && !anonymous) {
+  const { oauth } = opts;
+  const anonymous = opts.agents.size === 0 && !oauth ? opts.anonymous : undefined;
+  if (opts.agents.size === 0 && !anonymous && !oauth) {
     throw new HttpConfigError(
       `refusing to serve HTTP on ${opts.host} without agent keys: no agent in --policy has a key_sha256, so anyone who can reach the port ` +
         'could use the Fly token. Give each HTTP agent a key (printf %s "$KEY" | fly-machines-mcp hash-key, then ' +
@@ -151,22 +155,40 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
   let inflight = 0;
   let onDrained: (() => void) | undefined;
 
-  function authenticate(req: IncomingMessage): AgentIdentity | string {
+  // Without an issuer there is no OAuth flow to complete, so a refusal is a 403 without a Bearer
+  // challenge: a 401 makes OAuth-capable clients start discovery that can only fail.
+  const keyRefusal = (message: string): AuthRefusal => ({
+    refused: true,
+    status: 403,
+    message: `${message}; this server takes agent keys only (no OAuth)`,
+    headers: {},
+  });
+
+  async function authenticate(req: IncomingMessage): Promise<AgentIdentity | AuthRefusal> {
     if (anonymous) return { agent: anonymous.agent, access: anonymous };
-    if (opts.agents.size === 0) return "Unauthorized: this server has no agent keys configured";
-    // The header is only ever compared as an agent key; it is never forwarded to Fly.
+    // The header is only ever compared as an agent key or checked as an access token; it is never forwarded to Fly.
     const key = bearerKey(req.headers.authorization);
-    if (!key) return "Unauthorized: send Authorization: Bearer <agent key>";
-    return opts.agents.authenticate(key) ?? "Unauthorized: the bearer key does not belong to any agent";
+    const byKey = key && opts.agents.size > 0 ? opts.agents.authenticate(key) : undefined;
+    if (byKey) return byKey;
+    if (oauth) {
+      const what = opts.agents.size > 0 ? "an agent key or an access token" : "an access token";
+      return oauth.authenticate(
+        key,
+        `Unauthorized: send Authorization: Bearer <${what} from ${oauth.issuer}>`,
+      );
+    }
+    if (!key) return keyRefusal("Forbidden: send Authorization: Bearer <agent key>");
+    return keyRefusal("Forbidden: the bearer key does not belong to any agent");
   }
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = (req.url ?? "/").split("?")[0];
+    const path = (req.url ?? "/").split("?")[0] ?? "/";
     if (path === HEALTH_PATH) {
       if (req.method === "GET" || req.method === "HEAD") sendJson(res, 200, { ok: true });
       else sendRpcError(res, 405, RPC.serverError, "Method not allowed", { Allow: "GET, HEAD" });
       return;
     }
+    if (oauth?.serveMetadata(req, res, path)) return;
     if (path !== MCP_PATH) {
       sendRpcError(res, 404, RPC.serverError, `Not found: the MCP endpoint is ${MCP_PATH}`);
       return;
@@ -186,10 +208,13 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
       });
       return;
     }
-    const who = authenticate(req);
-    if (typeof who === "string") {
-      logger.warn({ remote: req.socket.remoteAddress }, "request refused: no valid agent key");
-      sendRpcError(res, 401, RPC.unauthorized, who, { "WWW-Authenticate": `Bearer realm="${REALM}"` });
+    const who = await authenticate(req);
+    if ("refused" in who) {
+      logger.warn(
+        { remote: req.socket.remoteAddress, status: who.status },
+        "request refused: no valid credentials",
+      );
+      sendRpcError(res, who.status, RPC.unauthorized, who.message, who.headers);
       return;
     }
     if (req.method !== "POST" && req.method !== "GET" && req.method !== "DELETE") {
@@ -240,6 +265,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
   });
   http.on("error", (error) => logger.error({ err: error }, "HTTP server error"));
   const url = urlOf(http.address() as AddressInfo);
+  oauth?.listening(url);
   logger.info({ url, stateless: opts.stateless, agents: opts.agents.size }, "MCP over HTTP listening");
 
   function drained(): Promise<void> {

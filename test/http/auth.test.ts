@@ -8,30 +8,31 @@ import { fakeFly, harness, initializeBody, KEYS, MCP_HEADERS, raw, serverFactory
 const h = harness();
 afterEach(() => h.cleanup());
 
-const REALM = 'Bearer realm="fly-machines-mcp"';
-
 describe("agent keys", () => {
   it.each([
     ["no Authorization header", undefined],
     ["an unknown key", `Bearer not-${KEYS.ops}`],
     ["another scheme", `Basic ${Buffer.from(`x:${KEYS.ops}`).toString("base64")}`],
     ["an empty bearer", "Bearer "],
-  ])("refuses %s with 401 and WWW-Authenticate", async (_label, authorization) => {
-    const served = await h.start();
-    const headers: Record<string, string> = { ...MCP_HEADERS };
-    if (authorization !== undefined) headers.Authorization = authorization;
-    const res = await raw(served.url, { headers, body: initializeBody() });
+  ])(
+    "refuses %s with 403 and no Bearer challenge (there is no OAuth flow to start)",
+    async (_label, authorization) => {
+      const served = await h.start();
+      const headers: Record<string, string> = { ...MCP_HEADERS };
+      if (authorization !== undefined) headers.Authorization = authorization;
+      const res = await raw(served.url, { headers, body: initializeBody() });
 
-    expect(res.status).toBe(401);
-    expect(res.headers["www-authenticate"]).toBe(REALM);
-    expect(res.json()).toMatchObject({ jsonrpc: "2.0", error: { code: -32001 }, id: null });
-  });
+      expect(res.status).toBe(403);
+      expect(res.headers["www-authenticate"]).toBeUndefined();
+      expect(res.json()).toMatchObject({ jsonrpc: "2.0", error: { code: -32001 }, id: null });
+    },
+  );
 
   it("checks the key on GET and DELETE too", async () => {
     const served = await h.start();
     for (const method of ["GET", "DELETE"]) {
       const res = await raw(served.url, { method, headers: { Accept: "text/event-stream" } });
-      expect(res.status).toBe(401);
+      expect(res.status).toBe(403);
     }
   });
 
@@ -40,8 +41,10 @@ describe("agent keys", () => {
     const refused = h.connect(served.url);
     await expect(refused).rejects.toBeInstanceOf(StreamableHTTPError);
     await expect(refused).rejects.toMatchObject({
-      code: 401,
-      message: expect.stringContaining("Unauthorized: send Authorization: Bearer"),
+      code: 403,
+      message: expect.stringContaining(
+        "Forbidden: send Authorization: Bearer <agent key>; this server takes agent keys only",
+      ),
     });
   });
 

@@ -33,7 +33,7 @@ describe("the Fly token", () => {
         headers: { ...MCP_HEADERS, Authorization: `Bearer ${FLY_TOKEN}` },
         body: initializeBody(),
       });
-      expect(withToken.status).toBe(401);
+      expect(withToken.status).toBe(403);
       await raw(served.url, { headers: { ...MCP_HEADERS, Host: "evil.example" }, body: rpc("tools/list") });
       await raw(served.url, { headers: { ...MCP_HEADERS, Authorization: `Bearer ${KEYS.ops}` }, body: "{" });
       await raw(served.url, { method: "GET", path: "/healthz" });

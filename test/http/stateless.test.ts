@@ -40,7 +40,7 @@ describe("stateless mode", () => {
     expect((await callTool(ops.client, "machines_delete", args)).isError).toBeFalsy();
 
     const anonymous = await raw(served.url, { headers: MCP_HEADERS, body: rpc("tools/list") });
-    expect(anonymous.status).toBe(401);
+    expect(anonymous.status).toBe(403);
   });
 
   it("cannot ask a human, so a destroy that needs confirmation is denied and says why", async () => {
