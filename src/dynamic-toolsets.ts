@@ -1,5 +1,4 @@
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import type { Tool } from "@modelcontextprotocol/sdk/types.js";
+import type { McpServer, Tool } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import { errorResult, jsonSchemaOf } from "./tools/present.js";
 import type { ToolDef } from "./tools/types.js";

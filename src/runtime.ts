@@ -89,7 +89,16 @@ function deferredAccess(policy: AgentPolicy, scope: Promise<TokenScopeInfo>, own
   };
 }
 
-export async function createRuntime(config: Config, logger: Logger): Promise<Runtime> {
+export interface RuntimeExtras {
+  /** Signs round-trip confirmations (FLY_MCP_STATE_KEY); default: one random key per process. */
+  stateKey?: Buffer;
+}
+
+export async function createRuntime(
+  config: Config,
+  logger: Logger,
+  extras: RuntimeExtras = {},
+): Promise<Runtime> {
   const { fly, token } = flyClientFor(config);
   const tools = selectTools(config.toolsets.includes("all") ? "all" : config.toolsets);
   const knownTools = allTools.map((t) => t.name);
@@ -142,6 +151,7 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
         audit,
         logger,
         confirmTimeoutMs: config.confirmTimeoutS * 1000,
+        stateKey: extras.stateKey,
         dynamicCatalog: config.dynamicToolsets ? allTools : undefined,
       }),
     close: () => audit.close(),
