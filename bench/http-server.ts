@@ -1,7 +1,7 @@
 // The HTTP server under test, in its own process so clients and server each get a core.
 // Usage: BENCH_AGENT_KEY=... node --import tsx bench/http-server.ts stateless|sessions|baseline
 // Prints the MCP URL on stdout; then answers each line "cpu" on stdin with its CPU time in ms.
-import { devNull } from "node:os";
+import { Writable } from "node:stream";
 import { createInterface } from "node:readline";
 import { createFlyClient } from "../src/fly/client.js";
 import { createLogger } from "../src/log.js";
@@ -26,7 +26,7 @@ const fly = createFlyClient({
 });
 const tools = selectTools(DEFAULT_TOOLSETS);
 // Audit lines are formatted and written as in production, to a sink that costs no disk.
-const audit = createAuditLog({ destination: devNull });
+const audit = createAuditLog({ destination: new Writable({ write: (_chunk, _enc, done) => done() }) });
 const policy = { ...policyFromFlags({ access: "read" }), name: "bench" };
 const agents = createAgentDirectory({
   size: 1,
