@@ -1,4 +1,5 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { once } from "node:events";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -131,4 +132,30 @@ describe("both eras over stdio, against the built CLI", () => {
     expect(run.stderr).toContain("at least 32");
     expect(run.stderr + run.stdout).not.toContain(secret);
   });
+
+  it("--stateless without FLY_MCP_STATE_KEY warns that replicas cannot share confirmations", async () => {
+    const startup = async (env: Record<string, string>) => {
+      const server = spawn(
+        process.execPath,
+        [CLI, "--sandbox", "--transport", "http", "--stateless", "--allow-keyless-loopback", "--port", "0"],
+        { env: cliEnv(env), stdio: ["ignore", "ignore", "pipe"] },
+      );
+      let stderr = "";
+      await new Promise<void>((resolve, reject) => {
+        server.stderr!.on("data", (c: Buffer) => {
+          stderr += c.toString();
+          if (stderr.includes("MCP over HTTP at")) resolve();
+        });
+        server.once("exit", (code) => reject(new Error(`exited ${code}: ${stderr}`)));
+      });
+      server.kill("SIGTERM");
+      await once(server, "exit");
+      return stderr;
+    };
+    expect(await startup({})).toContain("no FLY_MCP_STATE_KEY");
+    const key = "k".repeat(40);
+    const withKey = await startup({ FLY_MCP_STATE_KEY: key });
+    expect(withKey).not.toContain("no FLY_MCP_STATE_KEY");
+    expect(withKey).not.toContain(key);
+  }, 60_000);
 });
