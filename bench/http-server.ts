@@ -1,8 +1,9 @@
 // The HTTP server under test, in its own process so clients and server each get a core.
 // Usage: BENCH_AGENT_KEY=... node --import tsx bench/http-server.ts stateless|sessions|baseline
 // Prints the MCP URL on stdout; then answers each line "cpu" on stdin with its CPU time in ms.
-import { Writable } from "node:stream";
+
 import { createInterface } from "node:readline";
+import { Writable } from "node:stream";
 import { createFlyClient } from "../src/fly/client.js";
 import { createLogger } from "../src/log.js";
 import { createAccessControl, createAuditLog, policyFromFlags } from "../src/policy/index.js";
