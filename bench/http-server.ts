@@ -1,8 +1,9 @@
 // The HTTP server under test, in its own process so clients and server each get a core.
 // Usage: BENCH_AGENT_KEY=... node --import tsx bench/http-server.ts stateless|sessions|baseline
 // Prints the MCP URL on stdout; then answers each line "cpu" on stdin with its CPU time in ms.
-import { devNull } from "node:os";
+
 import { createInterface } from "node:readline";
+import { Writable } from "node:stream";
 import { createFlyClient } from "../src/fly/client.js";
 import { createLogger } from "../src/log.js";
 import { createAccessControl, createAuditLog, policyFromFlags } from "../src/policy/index.js";
@@ -27,7 +28,7 @@ const fly = createFlyClient({
 // As the CLI does: every tool registered, the agent's toolsets narrowing what it lists and calls.
 const tools = allTools;
 // Audit lines are formatted and written as in production, to a sink that costs no disk.
-const audit = createAuditLog({ destination: devNull });
+const audit = createAuditLog({ destination: new Writable({ write: (_chunk, _enc, done) => done() }) });
 const policy = { ...policyFromFlags({ access: "read", toolsets: DEFAULT_TOOLSETS }), name: "bench" };
 const agents = createAgentDirectory({
   size: 1,

@@ -2,6 +2,10 @@ import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { createInterface } from "node:readline";
+import {
+  Client as ModernClient,
+  StreamableHTTPClientTransport as ModernTransport,
+} from "@modelcontextprotocol/client";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { callOk } from "./mcp.js";
@@ -20,11 +24,13 @@ interface ServerProcess {
   stop(): Promise<void>;
 }
 
-type Mode = "sessions" | "stateless" | "baseline";
+/** `modern`: a 2026-07-28 client (no sessions) against the same server as `sessions`. */
+type Mode = "sessions" | "stateless" | "baseline" | "modern";
 
 async function startServer(mode: Mode): Promise<ServerProcess> {
   const profile = process.env.BENCH_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROF}`] : [];
-  const child = spawn(process.execPath, [...profile, "--import", "tsx", "bench/http-server.ts", mode], {
+  const serverMode = mode === "modern" ? "sessions" : mode;
+  const child = spawn(process.execPath, [...profile, "--import", "tsx", "bench/http-server.ts", serverMode], {
     stdio: ["pipe", "pipe", "inherit"],
     env: { ...process.env, BENCH_AGENT_KEY: AGENT_KEY },
   });
@@ -52,7 +58,18 @@ async function startServer(mode: Mode): Promise<ServerProcess> {
   };
 }
 
-async function connect(url: URL): Promise<Client> {
+async function connect(url: URL, mode: Mode): Promise<Client> {
+  if (mode === "modern") {
+    const client = new ModernClient(
+      { name: "bench", version: "1.0.0" },
+      { versionNegotiation: { mode: { pin: "2026-07-28" } } },
+    );
+    await client.connect(
+      new ModernTransport(url, { requestInit: { headers: { authorization: `Bearer ${AGENT_KEY}` } } }),
+    );
+    // Same call surface as the 2025 client for what this benchmark does.
+    return client as unknown as Client;
+  }
   const transport = new StreamableHTTPClientTransport(url, {
     requestInit: { headers: { authorization: `Bearer ${AGENT_KEY}` } },
   });
@@ -62,8 +79,8 @@ async function connect(url: URL): Promise<Client> {
 }
 
 /** N clients call in a closed loop for a fixed time: latency of each call, calls/s, CPU per call on each side. */
-async function drive(server: ServerProcess, clients: number, durationMs: number) {
-  const connected = await Promise.all(Array.from({ length: clients }, () => connect(server.url)));
+async function drive(server: ServerProcess, mode: Mode, clients: number, durationMs: number) {
+  const connected = await Promise.all(Array.from({ length: clients }, () => connect(server.url, mode)));
   const latencies: number[] = [];
   const serverCpuBefore = await server.cpuMs();
   const clientCpuBefore = process.cpuUsage();
@@ -85,7 +102,7 @@ async function drive(server: ServerProcess, clients: number, durationMs: number)
   await Promise.all(
     connected.map(async (client) => {
       const transport = client.transport as StreamableHTTPClientTransport | undefined;
-      if (transport?.sessionId) await transport.terminateSession().catch(() => {});
+      if (mode !== "modern" && transport?.sessionId) await transport.terminateSession().catch(() => {});
       await client.close();
     }),
   );
@@ -108,13 +125,13 @@ export async function runHttpThroughput(): Promise<BenchResult> {
   console.log(
     `\nHTTP throughput (${CALL.name}, closed loop, ${DURATION_MS / 1000} s per run; server in its own process, CPU ms per call on each side)`,
   );
-  for (const mode of ["sessions", "stateless", "baseline"] as const) {
+  for (const mode of ["sessions", "stateless", "modern", "baseline"] as const) {
     const server = await startServer(mode);
     try {
-      await drive(server, 8, WARMUP_MS);
+      await drive(server, mode, 8, WARMUP_MS);
       const runs: Record<string, unknown> = {};
       for (const n of CONCURRENCY) {
-        const r = await drive(server, n, DURATION_MS);
+        const r = await drive(server, mode, n, DURATION_MS);
         console.log(
           `  ${mode.padEnd(9)} N=${String(n).padEnd(3)} ${int(r.callsPerSecond).padStart(6)} calls/s  p50 ${ms(r.p50)}  p99 ${ms(r.p99)}  CPU server ${ms(r.serverCpuMsPerCall)}  client ${ms(r.clientCpuMsPerCall)}`,
         );

@@ -4,6 +4,7 @@ import { type CliFlags, type Config, ConfigError, resolveConfig } from "./config
 import { createLogger } from "./log.js";
 import { findAgentByKey, hashKey } from "./policy/agent-policy.js";
 import { clientConfirmationNotice } from "./policy/confirm.js";
+import { StateKeyError, stateKeyFrom } from "./policy/request-state.js";
 import { registerSecret, scrubText } from "./policy/scrub.js";
 import { createRuntime, type Runtime } from "./runtime.js";
 import { serveStdio } from "./transport/stdio.js";
@@ -24,6 +25,18 @@ async function runServer(flags: CliFlags): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.logLevel);
+  let stateKey: ReturnType<typeof stateKeyFrom>;
+  try {
+    stateKey = stateKeyFrom(process.env.FLY_MCP_STATE_KEY);
+  } catch (error) {
+    if (error instanceof StateKeyError) fail(error.message);
+    throw error;
+  }
+  if (!stateKey.shared && config.transport === "http" && config.stateless) {
+    process.stderr.write(
+      "fly-machines-mcp: no FLY_MCP_STATE_KEY: confirmations are signed with a key of this process only, so a confirmation asked by one replica cannot be answered at another; set the same FLY_MCP_STATE_KEY (32+ bytes) on every replica\n",
+    );
+  }
   if (config.sandbox) {
     process.stderr.write(
       "fly-machines-mcp: SANDBOX MODE: calls go to a local emulation of the Machines API, not to Fly.io; nothing here is real\n",
@@ -31,12 +44,12 @@ async function runServer(flags: CliFlags): Promise<void> {
   }
   let runtime: Runtime;
   try {
-    runtime = await createRuntime(config, logger);
+    runtime = await createRuntime(config, logger, { stateKey: stateKey.key });
   } catch (error) {
     fail(error instanceof Error ? error.message : String(error));
   }
   if (config.transport === "stdio") {
-    await serveStdio(runtime.serverFor(runtime.localAccess), { logger });
+    await serveStdio(() => runtime.serverFor(runtime.localAccess), { logger });
     await runtime.close();
     return;
   }

@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { type CallToolResult, ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js";
+import { statelessConfirmation } from "./demo-stateless.js";
 
 const out = (line = "") => process.stdout.write(`${line}\n`);
 const short = (text: string, max = 220) => (text.length > max ? `${text.slice(0, max)}…` : text);
@@ -135,6 +136,11 @@ async function main(): Promise<void> {
   out(
     `\nAudit log: ${audit.length} lines (${counts.join(", ")}). Last line:\n  ${short(audit.at(-1) ?? "", 400)}`,
   );
+  const statelessAudit = join(dir, "stateless-audit.jsonl");
+  await statelessConfirmation(cli, statelessAudit, out);
+  const last = readFileSync(statelessAudit, "utf8").split("\n").filter(Boolean);
+  const kinds = last.map((line) => (JSON.parse(line) as { decision?: string }).decision).filter(Boolean);
+  out(`   audit: ${kinds.join(", ")}`);
   rmSync(dir, { recursive: true, force: true });
 }
 

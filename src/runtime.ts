@@ -102,7 +102,16 @@ function deferredAccess(policy: AgentPolicy, scope: Promise<TokenScopeInfo>, own
   };
 }
 
-export async function createRuntime(config: Config, logger: Logger): Promise<Runtime> {
+export interface RuntimeExtras {
+  /** Signs round-trip confirmations (FLY_MCP_STATE_KEY); default: one random key per process. */
+  stateKey?: Buffer;
+}
+
+export async function createRuntime(
+  config: Config,
+  logger: Logger,
+  extras: RuntimeExtras = {},
+): Promise<Runtime> {
   const { fly, token } = flyClientFor(config);
   // Every tool is registered; each agent's toolsets (the gate) decide what it lists and may call.
   const tools = [...allTools];
@@ -164,6 +173,7 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
         audit: access.subject ? withSubject(audit, access.subject) : audit,
         logger,
         confirmTimeoutMs: config.confirmTimeoutS * 1000,
+        stateKey: extras.stateKey,
       }),
     close: () => audit.close(),
   };

@@ -1,14 +1,13 @@
 import { randomUUID } from "node:crypto";
-import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import type { RequestHandlerExtra, RequestOptions } from "@modelcontextprotocol/sdk/shared/protocol.js";
 import {
   type CallToolResult,
-  ListToolsRequestSchema,
-  type ServerNotification,
-  type ServerRequest,
+  type InputRequiredResult,
+  McpServer,
+  type RequestOptions,
+  type ServerContext,
   type Tool,
-} from "@modelcontextprotocol/sdk/types.js";
-import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv";
+} from "@modelcontextprotocol/server";
+import { AjvJsonSchemaValidator } from "@modelcontextprotocol/server/validators/ajv";
 import type { Logger } from "pino";
 import { z } from "zod";
 import type { FlyClient } from "./fly/client.js";
@@ -19,8 +18,12 @@ import { decideWithState, StateReadNotAudited } from "./policy/decide-with-state
 import { echoConfirmation, splitConfirm } from "./policy/echo-confirm.js";
 import { type Decision, resourceOf } from "./policy/gate.js";
 import { inputBoundsProblem } from "./policy/input-bounds.js";
+import { createStateCodec } from "./policy/request-state.js";
+import { createRoundTripConfirmer } from "./policy/request-state-confirm.js";
+import { modernRequest, processConfirmDefaults } from "./policy/request-state-defaults.js";
 import { flyTokensIn } from "./policy/scrub.js";
 import { scrubOutgoing } from "./policy/scrub-transport.js";
+import type { KeyValueStore } from "./state/store.js";
 import {
   type ArgDefaults,
   annotationsOf,
@@ -83,8 +86,21 @@ export interface ServerOptions {
   name?: string;
   /** Last secrets version per app; share one across the servers of a process. Default: one per server. */
   secretsVersions?: SecretsVersions;
-  /** How long a confirmation waits for the person (--confirm-timeout). */
+  /** How long a confirmation waits for the person (--confirm-timeout); also how long a round-trip state lives. */
   confirmTimeoutMs?: number;
+  /** Where spent round-trip confirmations are remembered. Default: one in-memory store per process. */
+  store?: KeyValueStore;
+  /** Signs round-trip confirmation state (FLY_MCP_STATE_KEY). Default: one random key per process. */
+  stateKey?: Buffer;
+  /** Clock for round-trip state expiry. */
+  now?: () => number;
+}
+
+/** What a call needs from its request: cancellation and the way to report progress. */
+interface CallContext {
+  signal: AbortSignal;
+  progressToken?: string | number;
+  notify: ServerContext["mcpReq"]["notify"];
 }
 
 function targetOf(tool: ToolDef, args: ToolArgs): { app?: string; resource?: string } {
@@ -103,18 +119,17 @@ async function execute(
   args: ToolArgs,
   opts: ServerOptions,
   access: AccessControl,
-  extra: RequestHandlerExtra<ServerRequest, ServerNotification>,
+  call: CallContext,
 ): Promise<{ result: CallToolResult; status?: number | string; requestId?: string; minted?: string[] }> {
-  const signal = extra.signal;
+  const { signal, progressToken } = call;
   // Queueing, retry backoff and long waits become progress notifications when the client asked for them.
-  const progressToken = extra._meta?.progressToken;
   let progress = 0;
   const onProgress =
     progressToken === undefined
       ? undefined
       : (message: string) => {
           const params = { progressToken, progress: ++progress, message };
-          extra.sendNotification({ method: "notifications/progress", params }).catch(() => {});
+          call.notify({ method: "notifications/progress", params }).catch(() => {});
         };
   const fly = asAgent(opts.fly, access.agent);
   try {
@@ -168,6 +183,15 @@ const describeTool = perToolAndDefaults((tool, defaults): Tool => {
   };
 });
 
+/** How long a client may cache tools/list (2026-07-28); the list changes only with the policy file. */
+const TOOLS_LIST_TTL_MS = 5 * 60_000;
+
+/** The round-trip state exactly as the client sent it back (no SDK verify hook: we check it ourselves). */
+const stateOf = (ctx: ServerContext): string | undefined => {
+  const state = ctx.mcpReq.requestState<unknown>();
+  return typeof state === "string" ? state : undefined;
+};
+
 function denial(reason: string, fix: string): CallToolResult {
   return errorResult(`Denied by policy: ${reason}.\nTo allow it: ${fix}.`);
 }
@@ -209,11 +233,20 @@ export function createServer(serverOpts: ServerOptions): McpServer {
       // An agent's tool list is fixed by its policy: it never changes during a session.
       capabilities: { tools: { listChanged: false } },
       jsonSchemaValidator: sharedValidator,
+      // The list varies only by the agent's authorization: clients may cache it, privately.
+      cacheHints: { "tools/list": { ttlMs: TOOLS_LIST_TTL_MS, cacheScope: "private" } },
     },
   );
   const registeredTools: ToolDef[] = [];
   // Tokens this agent asked Fly to mint, let through the scrubber once (see scrubOutgoing).
   const minted = new Set<string>();
+  const defaultsForConfirm = processConfirmDefaults();
+  const roundTrip = createRoundTripConfirmer({
+    codec: createStateCodec(opts.stateKey ?? defaultsForConfirm.key, opts.now),
+    store: opts.store ?? defaultsForConfirm.store,
+    ttlMs: opts.confirmTimeoutMs,
+    now: opts.now,
+  });
 
   const addTool = (tool: ToolDef): void => {
     registeredTools.push(tool);
@@ -228,7 +261,12 @@ export function createServer(serverOpts: ServerOptions): McpServer {
       },
       trackCalls(
         server,
-        async (rawArgs: ToolArgs, extra: RequestHandlerExtra<ServerRequest, ServerNotification>) => {
+        async (rawArgs: ToolArgs, ctx: ServerContext): Promise<CallToolResult | InputRequiredResult> => {
+          const call: CallContext = {
+            signal: ctx.mcpReq.signal,
+            progressToken: ctx.mcpReq._meta?.progressToken,
+            notify: ctx.mcpReq.notify,
+          };
           await access.ready;
           const started = performance.now();
           const callId = randomUUID();
@@ -270,7 +308,7 @@ export function createServer(serverOpts: ServerOptions): McpServer {
               access,
               tool,
               args,
-              { fly: asAgent(opts.fly, access.agent), signal: extra.signal },
+              { fly: asAgent(opts.fly, access.agent), signal: call.signal },
               () => audit({ event: "state_read", decision: "read-state", args }),
             );
           } catch (error) {
@@ -286,11 +324,15 @@ export function createServer(serverOpts: ServerOptions): McpServer {
             return denial(decision.reason, decision.fix);
           }
           let verdict = "allow";
+          const modern = modernRequest(ctx);
           const echo =
             decision.kind === "confirm"
               ? echoConfirmation({
                   fallback: access.confirmFallback,
-                  client: server.server,
+                  // A 2026-07-28 request declares its capabilities itself; a 2025 one did at initialize.
+                  client: modern
+                    ? { getClientCapabilities: () => (modern.canElicit ? { elicitation: {} } : {}) }
+                    : server.server,
                   tool,
                   args,
                   message: decision.message,
@@ -302,23 +344,46 @@ export function createServer(serverOpts: ServerOptions): McpServer {
             return errorResult(echo.text);
           }
           if (echo?.kind === "confirmed") verdict = echo.verdict;
-          else if (decision.kind === "confirm") {
+          else if (decision.kind === "confirm" && modern) {
+            // 2026-07-28: ask by round trip; the answer comes back on a later call, maybe at another replica.
+            const outcome = await roundTrip.check({
+              agent: access.agent,
+              tool: tool.name,
+              args,
+              message: decision.message,
+              state: stateOf(ctx),
+              responses: ctx.mcpReq.inputResponses,
+              canElicit: modern.canElicit,
+            });
+            if (outcome.kind === "ask") {
+              auditRefusal({ decision: "confirm-asked-round-trip", reason: "asked the client to confirm" });
+              return outcome.result;
+            }
+            if (outcome.kind === "refused") {
+              auditRefusal({
+                decision: outcome.answered ? "confirm-declined-round-trip" : "confirm-unavailable-round-trip",
+                reason: outcome.reason,
+              });
+              return errorResult(`Not done: ${decision.message}\n${outcome.reason}`);
+            }
+            verdict = "confirm-accepted-round-trip";
+          } else if (decision.kind === "confirm") {
             const answer = access.confirm
               ? await access.confirm(server, decision.message, {
                   // Over HTTP this puts the question on the call's own stream, not the optional GET stream.
-                  relatedRequestId: extra.requestId,
-                  signal: extra.signal,
+                  relatedRequestId: ctx.mcpReq.id,
+                  signal: call.signal,
                   timeout: opts.confirmTimeoutMs,
                 })
               : { confirmed: false, reason: "this server cannot ask for confirmation" };
             if (!answer.confirmed) {
               auditRefusal({
-                decision: confirmVerdict(answer, extra.requestInfo !== undefined),
+                decision: confirmVerdict(answer, ctx.http !== undefined),
                 reason: answer.reason,
               });
               return errorResult(`Not done: ${decision.message}\n${answer.reason}`);
             }
-            verdict = confirmVerdict(answer, extra.requestInfo !== undefined);
+            verdict = confirmVerdict(answer, ctx.http !== undefined);
           }
           // Audit before act: nothing reaches Fly unless this line was written.
           try {
@@ -330,7 +395,7 @@ export function createServer(serverOpts: ServerOptions): McpServer {
             );
             return NOT_AUDITED;
           }
-          const outcome = await execute(tool, args, opts, access, extra);
+          const outcome = await execute(tool, args, opts, access, call);
           for (const token of outcome.minted ?? []) minted.add(token);
           try {
             audit({
@@ -350,8 +415,9 @@ export function createServer(serverOpts: ServerOptions): McpServer {
   for (const tool of opts.tools) addTool(tool);
 
   // Tools this agent may not use stay callable (to explain the denial) but are not listed.
-  server.server.setRequestHandler(ListToolsRequestSchema, async () => {
+  server.server.setRequestHandler("tools/list", async () => {
     await access.ready;
+    // Registration order: the same agent always sees the same list, in the same order.
     const listed = registeredTools.filter((tool) => access.isListed(tool));
     return { tools: listed.map((tool) => describeTool(tool, defaults)) };
   });

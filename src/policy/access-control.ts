@@ -1,4 +1,4 @@
-import type { RequestOptions } from "@modelcontextprotocol/sdk/shared/protocol.js";
+import type { RequestOptions } from "@modelcontextprotocol/server";
 import type { ToolArgs, ToolDef } from "../tools/types.js";
 import type { AgentPolicy, ConfirmFallback, DestructiveMode } from "./agent-policy.js";
 import { askConfirmation, type Confirmation, type ElicitingServer } from "./confirm.js";

@@ -1,6 +1,5 @@
-import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
-import type { RequestOptions } from "@modelcontextprotocol/sdk/shared/protocol.js";
-import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
+import type { RequestOptions, Server } from "@modelcontextprotocol/server";
+import { SdkError, SdkErrorCode } from "@modelcontextprotocol/server";
 
 /** The part of the SDK Server that confirmation uses; an McpServer (which wraps one) is accepted too. */
 export type ElicitingServer = Pick<Server, "getClientCapabilities" | "elicitInput">;
@@ -28,7 +27,7 @@ function supportsForm(server: ElicitingServer): boolean {
 
 function failureReason(error: unknown, timeoutMs: number, signal: AbortSignal | undefined): string {
   if (signal?.aborted) return "The call was cancelled while waiting for confirmation; nothing was done.";
-  if (error instanceof McpError && error.code === ErrorCode.RequestTimeout) {
+  if (error instanceof SdkError && error.code === SdkErrorCode.RequestTimeout) {
     return `Nobody answered the confirmation within ${Math.round(timeoutMs / 1000)} s (--confirm-timeout); nothing was done.`;
   }
   const why = error instanceof Error ? error.message : String(error);

@@ -1,4 +1,4 @@
-import type { CallToolResult, ToolAnnotations } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult, ToolAnnotations } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import { CONFIRM_FIELD, confirmInput, mayNeedConfirmation } from "./confirm-field.js";
 import { portableSchema } from "./portable.js";

