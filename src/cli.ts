@@ -6,6 +6,7 @@ import { findAgentByKey, hashKey } from "./policy/agent-policy.js";
 import { clientConfirmationNotice } from "./policy/confirm.js";
 import { registerSecret, scrubText } from "./policy/scrub.js";
 import { createRuntime, type Runtime } from "./runtime.js";
+import { redisUrlFlag, registerRedisUrl } from "./state/redis-secret.js";
 import { serveStdio } from "./transport/stdio.js";
 import { VERSION } from "./version.js";
 
@@ -134,11 +135,19 @@ const program = new Command()
     "--confirm-timeout <seconds>",
     "how long a confirmation waits for the person's answer (default 600)",
   )
+  .option("--redis-url <url>", "share state between replicas through Redis (env FLY_MCP_REDIS_URL)")
+  .option(
+    "--replicas <n>",
+    "with --redis-url: replicas sharing Fly's limits, for when Redis is down (default 3)",
+  )
   .option("--log-level <level>", "fatal, error, warn, info, debug, trace or silent")
   .action((flags: CliFlags) => runServer(flags));
 
 // The token is known to the scrubber before any flag is parsed: a token pasted into a flag is not echoed.
 if (process.env.FLY_API_TOKEN) registerSecret(process.env.FLY_API_TOKEN);
+// So is the Redis URL, whose password must not reach a log line or an error either.
+registerRedisUrl(process.env.FLY_MCP_REDIS_URL);
+registerRedisUrl(redisUrlFlag(process.argv));
 
 // Every commander error (unknown option, invalid choice, missing value) is a configuration error:
 // exit code 2, and its text (which may quote what was typed) passes the scrubber.

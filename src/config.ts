@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { parseToken, TokenFormatError } from "./fly/auth.js";
 import { DEFAULT_CONFIRM_TIMEOUT_MS } from "./policy/confirm.js";
+import { DEFAULT_REPLICAS, parseRedisUrl, RedisUrlError } from "./state/redis-url.js";
 import { DEFAULT_TOOLSETS, TOOLSET_NAMES } from "./tools/default-toolsets.js";
 import { appName, orgSlug } from "./tools/fields.js";
 
@@ -71,6 +72,12 @@ export const ConfigSchema = z
     headersTimeoutS: z.number().positive().optional(),
     requestTimeoutS: z.number().positive().optional(),
     confirmTimeoutS: z.number().positive().max(86_400),
+    redisUrl: z.string().optional(),
+    replicas: z
+      .number({ error: "must be a whole number of replicas, e.g. --replicas 3" })
+      .int()
+      .min(1)
+      .max(1000),
     logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]),
   })
   .superRefine((c, ctx) => {
@@ -90,6 +97,14 @@ export const ConfigSchema = z
         path: ["agent"],
         message: "--agent picks an agent from --policy FILE; give the file too",
       });
+    }
+    if (c.redisUrl !== undefined) {
+      try {
+        parseRedisUrl(c.redisUrl);
+      } catch (error) {
+        if (!(error instanceof RedisUrlError)) throw error;
+        ctx.addIssue({ code: "custom", path: ["redisUrl"], message: error.message });
+      }
     }
     if (c.tokenScope === "deploy" && !c.app) {
       ctx.addIssue({
@@ -129,6 +144,8 @@ export interface CliFlags {
   headersTimeout?: string;
   requestTimeout?: string;
   confirmTimeout?: string;
+  redisUrl?: string;
+  replicas?: string;
   logLevel?: string;
 }
 
@@ -157,6 +174,8 @@ const FLAG_NAMES: Record<string, string> = {
   headersTimeoutS: "--headers-timeout (seconds)",
   requestTimeoutS: "--request-timeout (seconds)",
   confirmTimeoutS: "--confirm-timeout (seconds)",
+  redisUrl: "--redis-url / FLY_MCP_REDIS_URL",
+  replicas: "--replicas",
 };
 
 export class ConfigError extends Error {
@@ -198,6 +217,8 @@ export function resolveConfig(flags: CliFlags, env: NodeJS.ProcessEnv): Config {
     headersTimeoutS: numeric(flags.headersTimeout),
     requestTimeoutS: numeric(flags.requestTimeout),
     confirmTimeoutS: numeric(flags.confirmTimeout) ?? DEFAULT_CONFIRM_TIMEOUT_MS / 1000,
+    redisUrl: flags.redisUrl ?? (env.FLY_MCP_REDIS_URL?.trim() || undefined),
+    replicas: numeric(flags.replicas) ?? DEFAULT_REPLICAS,
     logLevel: flags.logLevel ?? env.LOG_LEVEL ?? "info",
   };
   const parsed = ConfigSchema.safeParse(raw);
