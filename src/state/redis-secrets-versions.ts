@@ -18,27 +18,31 @@ return current
 `);
 
 /**
- * Secrets versions every replica sees. This process's own writes are also kept locally, so a
- * Redis outage costs other replicas' versions only, never this one's; reads take the higher.
+ * Secrets versions every replica sees. Redis decides while it answers; this process's own writes
+ * are also kept locally and read from there only while Redis is unreachable.
  */
 export function redisSecretsVersions(link: RedisLink, namespace: string, logger: Logger): SecretsVersions {
   const local = memorySecretsVersions();
   const key = (app: string) => `${namespace}secrets-version:${app}`;
-  const quietly = async <T>(what: string, app: string, run: () => Promise<T>): Promise<T | undefined> => {
+  const quietly = async (what: string, app: string, run: () => Promise<unknown>): Promise<boolean> => {
     try {
-      return await run();
+      await run();
+      return true;
     } catch {
       logger.debug({ app }, `secrets version not ${what} in Redis (unreachable); kept in this process`);
-      return undefined;
+      return false;
     }
   };
   return {
     async get(app) {
-      const mine = await local.get(app);
-      const raw = await quietly("read", app, () => link.run((r) => r.get(key(app))));
-      const theirs = raw == null ? undefined : Number(raw);
-      if (theirs === undefined || !Number.isSafeInteger(theirs)) return mine;
-      return mine === undefined ? theirs : Math.max(mine, theirs);
+      let raw: string | null;
+      try {
+        raw = await link.run((r) => r.get(key(app)));
+      } catch {
+        return local.get(app);
+      }
+      const version = raw === null ? undefined : Number(raw);
+      return version !== undefined && Number.isSafeInteger(version) ? version : undefined;
     },
     async set(app, version) {
       if (!Number.isSafeInteger(version) || version < 0) return;
