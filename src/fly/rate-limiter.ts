@@ -210,12 +210,16 @@ export function shareOf(rule: RateRule, replicas: number): RateRule {
   };
 }
 
-/** A bucket's rule changes when the limiter switches between shared and local-only limits. */
-function retune(bucket: Bucket, rule: RateRule): Bucket {
+/**
+ * A bucket's rule changes when the limiter switches between shared and local-only limits. Back on
+ * the shared buckets it starts full, since Redis decides; on this replica's share it keeps no more
+ * than the share's burst.
+ */
+function retune(bucket: Bucket, rule: RateRule, degraded: boolean): Bucket {
   if (bucket.rule === rule) return bucket;
   refill(bucket, performance.now());
   bucket.rule = rule;
-  bucket.tokens = Math.min(bucket.tokens, rule.burst);
+  bucket.tokens = degraded ? Math.min(bucket.tokens, rule.burst) : rule.burst;
   return bucket;
 }
 
@@ -277,7 +281,7 @@ export function createRateLimiter(config: Partial<RateLimitConfig> = {}, shared?
       bucket = newBucket(wanted, now);
       buckets.set(key, bucket);
     }
-    return retune(bucket, wanted);
+    return retune(bucket, wanted, degraded);
   };
 
   const takeLocal = async (
@@ -290,7 +294,7 @@ export function createRateLimiter(config: Partial<RateLimitConfig> = {}, shared?
     await take(bucketFor(call, performance.now(), degraded), call, limits, maxWaitMs, opts);
     if (!overall || !limits.overall) return;
     if (opts.signal?.aborted) throw cancelledInQueue(call);
-    const bucket = retune(overall, local(limits.overall, degraded));
+    const bucket = retune(overall, local(limits.overall, degraded), degraded);
     await take(bucket, call, limits, maxWaitMs - (performance.now() - started), opts);
   };
 

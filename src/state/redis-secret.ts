@@ -1,9 +1,8 @@
 import { registerSecret } from "../policy/scrub.js";
 
-/** The URL and its password become secrets for the scrubber, so no output repeats them. */
+/** The URL's password becomes a secret for the scrubber, so no output repeats it. */
 export function registerRedisUrl(raw: string | undefined): void {
   if (!raw?.trim()) return;
-  registerSecret(raw.trim());
   const password = /^[a-z][a-z0-9+.-]*:\/\/[^:/@]*:([^@/]+)@/i.exec(raw.trim())?.[1];
   if (password) {
     registerSecret(password);

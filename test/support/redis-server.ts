@@ -32,7 +32,7 @@ export interface TestRedis {
   stop(): Promise<void>;
 }
 
-export async function startRedis(): Promise<TestRedis> {
+export async function startRedis(opts: { password?: string } = {}): Promise<TestRedis> {
   if (!REDIS_BIN) throw new Error("redis-server is not installed");
   const port = await freePort();
   let child: ChildProcess | undefined;
@@ -40,7 +40,17 @@ export async function startRedis(): Promise<TestRedis> {
     new Promise<void>((resolve, reject) => {
       const proc = spawn(
         REDIS_BIN,
-        ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        [
+          "--port",
+          String(port),
+          "--bind",
+          "127.0.0.1",
+          "--save",
+          "",
+          "--appendonly",
+          "no",
+          ...(opts.password ? ["--requirepass", opts.password] : []),
+        ],
         { stdio: ["ignore", "pipe", "pipe"] },
       );
       child = proc;
@@ -67,5 +77,6 @@ export async function startRedis(): Promise<TestRedis> {
     await exited;
   };
   await start();
-  return { url: `redis://127.0.0.1:${port}`, port, start, stop };
+  const auth = opts.password ? `:${encodeURIComponent(opts.password)}@` : "";
+  return { url: `redis://${auth}127.0.0.1:${port}`, port, start, stop };
 }
