@@ -7,6 +7,7 @@ import { runColdStart } from "./cold-start.js";
 import { runContext } from "./context.js";
 import { runHttpThroughput } from "./http-throughput.js";
 import { runOverhead } from "./overhead.js";
+import { runSharedState } from "./shared-state.js";
 import type { BenchResult, Row } from "./stats.js";
 
 const BENCHES: Record<string, () => Promise<BenchResult>> = {
@@ -15,6 +16,7 @@ const BENCHES: Record<string, () => Promise<BenchResult>> = {
   "cold-start": runColdStart,
   "http-throughput": runHttpThroughput,
   burst: runBurst,
+  "shared-state": runSharedState,
 };
 
 const wanted = process.argv.slice(2);
