@@ -57,6 +57,12 @@ interface Bucket {
  */
 const SLACK_MS = 10;
 
+/**
+ * The same for a turn reserved in Redis: between the reservation and Fly lie more hops (Redis's
+ * answer, then the request), whose delay varies from call to call and replica to replica.
+ */
+const SHARED_SLACK_MS = 50;
+
 /** How often full, idle buckets are dropped: a new one starts full, so only the map shrinks. */
 const SWEEP_EVERY_MS = 60_000;
 
@@ -310,7 +316,7 @@ export function createRateLimiter(config: Partial<RateLimitConfig> = {}, shared?
     if (limits.overall) wanted.push({ key: "overall", rule: limits.overall });
     let waitMs: number | undefined;
     try {
-      waitMs = await shared.buckets.reserve(wanted, leftMs - SLACK_MS);
+      waitMs = await shared.buckets.reserve(wanted, leftMs - SHARED_SLACK_MS);
     } catch (error) {
       if (error instanceof StoreUnavailable) return false;
       throw error;
@@ -322,8 +328,8 @@ export function createRateLimiter(config: Partial<RateLimitConfig> = {}, shared?
       );
     }
     if (waitMs <= 0) return true;
-    opts.onQueued?.(waitMs + SLACK_MS);
-    if (!(await sleep(waitMs + SLACK_MS, opts.signal))) throw cancelledInQueue(call);
+    opts.onQueued?.(waitMs + SHARED_SLACK_MS);
+    if (!(await sleep(waitMs + SHARED_SLACK_MS, opts.signal))) throw cancelledInQueue(call);
     return true;
   };
 
