@@ -109,7 +109,12 @@ async function replicaBurst(redisUrl: string | undefined) {
   const totalMs = performance.now() - started;
   const failed = results.filter((r) => r.isError).length;
   const after = fly.counts();
-  await Promise.all(replicas.map(async (r) => (await r.mcp.close(), await r.state.close())));
+  await Promise.all(
+    replicas.map(async (r) => {
+      await r.mcp.close();
+      await r.state.close();
+    }),
+  );
   return {
     totalMs,
     failed,

@@ -32,7 +32,10 @@ function fakeShared(answer: (buckets: SharedBucket[]) => number | Error = () => 
       },
     },
   };
-  return { shared, reserved, drained, setUp: (value: boolean) => void (up = value) };
+  const setUp = (value: boolean) => {
+    up = value;
+  };
+  return { shared, reserved, drained, setUp };
 }
 
 /** When each call was let go, on the fake clock, from the first call on. */
