@@ -76,6 +76,8 @@ export async function startRedis(opts: { password?: string } = {}): Promise<Test
     proc.kill("SIGKILL");
     await exited;
   };
+  // A test process that dies before its afterAll must not leave a server behind.
+  process.once("exit", () => child?.kill("SIGKILL"));
   await start();
   const auth = opts.password ? `:${encodeURIComponent(opts.password)}@` : "";
   return { url: `redis://${auth}127.0.0.1:${port}`, port, start, stop };
