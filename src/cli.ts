@@ -62,6 +62,7 @@ async function runServer(flags: CliFlags): Promise<void> {
     stateless: config.stateless,
     maxSessions: config.maxSessions,
     maxSessionsPerAgent: config.maxSessionsPerAgent,
+    sharedSessions: runtime.sharedSessions,
     maxConnections: config.maxConnections,
     headersTimeoutMs: seconds(config.headersTimeoutS),
     requestTimeoutMs: seconds(config.requestTimeoutS),

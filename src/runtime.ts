@@ -13,6 +13,7 @@ import { createSharedState } from "./state/shared.js";
 import type { KeyValueStore } from "./state/store.js";
 import { allTools, selectTools } from "./tools/index.js";
 import type { ToolDef } from "./tools/types.js";
+import type { SharedSessions } from "./transport/http-sessions.js";
 import { USER_AGENT } from "./version.js";
 
 export const SANDBOX_URL = "http://sandbox.local";
@@ -30,6 +31,8 @@ export interface Runtime {
    * `StoreUnavailable` while Redis is unreachable, and single-use checks must refuse).
    */
   store: KeyValueStore;
+  /** With --redis-url: per-agent HTTP session counts shared between replicas. */
+  sharedSessions?: SharedSessions;
   /** What the token reaches; asked of Fly in the background while the transport starts. */
   scope: Promise<TokenScopeInfo>;
   /** The agents of --policy, if given. */
@@ -146,6 +149,7 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
     audit,
     logger,
     store,
+    sharedSessions: shared.sessions,
     scope,
     policyFile,
     localAccess: accessFor(localPolicy),

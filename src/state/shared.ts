@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type { SharedLimits } from "../fly/rate-limiter.js";
 import { memorySecretsVersions, type SecretsVersions } from "../tools/secrets-versions.js";
+import type { SharedSessions } from "../transport/http-sessions.js";
 import { parseRedisUrl } from "./redis-url.js";
 import { type KeyValueStore, memoryStore } from "./store.js";
 
@@ -10,6 +11,8 @@ export interface SharedState {
   secretsVersions: SecretsVersions;
   /** Only with Redis: Fly's rate-limit buckets shared between replicas. */
   limits?: SharedLimits;
+  /** Only with Redis: per-agent HTTP session counts shared between replicas. */
+  sessions?: SharedSessions;
   close(): Promise<void>;
 }
 
@@ -32,13 +35,19 @@ export async function createSharedState(opts: SharedStateOptions): Promise<Share
   }
   const { url, safe } = parseRedisUrl(opts.redisUrl);
   // Loaded only when asked for: a single process never pays for the Redis client.
-  const [{ connectRedis }, { redisSecretsVersions }, { DEFAULT_KEY_PREFIX, redisStore }, { sharedBuckets }] =
-    await Promise.all([
-      import("./redis-link.js"),
-      import("./redis-secrets-versions.js"),
-      import("./redis-store.js"),
-      import("./shared-buckets.js"),
-    ]);
+  const [
+    { connectRedis },
+    { redisSecretsVersions },
+    { DEFAULT_KEY_PREFIX, redisStore },
+    { sharedBuckets },
+    { redisSessionSlots },
+  ] = await Promise.all([
+    import("./redis-link.js"),
+    import("./redis-secrets-versions.js"),
+    import("./redis-store.js"),
+    import("./shared-buckets.js"),
+    import("./session-slots.js"),
+  ]);
   const namespace = opts.namespace ?? DEFAULT_KEY_PREFIX;
   const fallback =
     `rate limits are kept per process at 1/${opts.replicas} of Fly's (--replicas ${opts.replicas}), ` +
@@ -59,6 +68,7 @@ export async function createSharedState(opts: SharedStateOptions): Promise<Share
     store: redisStore(link, namespace),
     secretsVersions: redisSecretsVersions(link, namespace, opts.logger),
     limits: { buckets: sharedBuckets(link, namespace), replicas: opts.replicas },
+    sessions: { slots: redisSessionSlots(link, namespace), replicas: opts.replicas },
     close: () => link.close(),
   };
 }
