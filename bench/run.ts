@@ -8,6 +8,7 @@ import { runContext } from "./context.js";
 import { runHttpThroughput } from "./http-throughput.js";
 import { runOAuth } from "./oauth.js";
 import { runOverhead } from "./overhead.js";
+import { runSharedState } from "./shared-state.js";
 import type { BenchResult, Row } from "./stats.js";
 
 const BENCHES: Record<string, () => Promise<BenchResult>> = {
@@ -17,6 +18,7 @@ const BENCHES: Record<string, () => Promise<BenchResult>> = {
   "http-throughput": runHttpThroughput,
   burst: runBurst,
   oauth: runOAuth,
+  "shared-state": runSharedState,
 };
 
 const wanted = process.argv.slice(2);

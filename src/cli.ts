@@ -7,6 +7,7 @@ import { clientConfirmationNotice } from "./policy/confirm.js";
 import { StateKeyError, stateKeyFrom } from "./policy/request-state.js";
 import { registerSecret, scrubText } from "./policy/scrub.js";
 import { createRuntime, type Runtime } from "./runtime.js";
+import { redisUrlFlag, registerRedisUrl } from "./state/redis-secret.js";
 import { serveStdio } from "./transport/stdio.js";
 import { VERSION } from "./version.js";
 
@@ -84,6 +85,7 @@ async function runServer(flags: CliFlags): Promise<void> {
     stateless: config.stateless,
     maxSessions: config.maxSessions,
     maxSessionsPerAgent: config.maxSessionsPerAgent,
+    sharedSessions: runtime.sharedSessions,
     maxConnections: config.maxConnections,
     headersTimeoutMs: seconds(config.headersTimeoutS),
     requestTimeoutMs: seconds(config.requestTimeoutS),
@@ -174,12 +176,20 @@ const program = new Command()
     "--oauth-client-id <id>",
     "client id for token introspection of opaque tokens (secret in env FLY_MCP_OAUTH_CLIENT_SECRET)",
   )
+  .option("--redis-url <url>", "share state between replicas through Redis (env FLY_MCP_REDIS_URL)")
+  .option(
+    "--replicas <n>",
+    "with --redis-url: replicas sharing Fly's limits, for when Redis is down (default 3)",
+  )
   .option("--log-level <level>", "fatal, error, warn, info, debug, trace or silent")
   .action((flags: CliFlags) => runServer(flags));
 
 // The token is known to the scrubber before any flag is parsed: a token pasted into a flag is not echoed.
 if (process.env.FLY_API_TOKEN) registerSecret(process.env.FLY_API_TOKEN);
 if (process.env.FLY_MCP_OAUTH_CLIENT_SECRET) registerSecret(process.env.FLY_MCP_OAUTH_CLIENT_SECRET);
+// So is the Redis URL, whose password must not reach a log line or an error either.
+registerRedisUrl(process.env.FLY_MCP_REDIS_URL);
+registerRedisUrl(redisUrlFlag(process.argv));
 
 // Every commander error (unknown option, invalid choice, missing value) is a configuration error:
 // exit code 2, and its text (which may quote what was typed) passes the scrubber.

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { parseToken, TokenFormatError } from "./fly/auth.js";
 import { DEFAULT_CONFIRM_TIMEOUT_MS } from "./policy/confirm.js";
+import { DEFAULT_REPLICAS, parseRedisUrl, RedisUrlError } from "./state/redis-url.js";
 import { DEFAULT_TOOLSETS, TOOLSET_NAMES } from "./tools/default-toolsets.js";
 import { appName, orgSlug } from "./tools/fields.js";
 
@@ -93,6 +94,12 @@ export const ConfigSchema = z
     publicUrl: z.string().optional(),
     oauthClientId: z.string().min(1).optional(),
     oauthClientSecret: z.string().min(1).optional(),
+    redisUrl: z.string().optional(),
+    replicas: z
+      .number({ error: "must be a whole number of replicas, e.g. --replicas 3" })
+      .int()
+      .min(1)
+      .max(1000),
     logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]),
   })
   .superRefine((c, ctx) => {
@@ -115,6 +122,14 @@ export const ConfigSchema = z
     }
     const oauthIssue = oauthProblem(c);
     if (oauthIssue) ctx.addIssue({ code: "custom", path: [oauthIssue.field], message: oauthIssue.message });
+    if (c.redisUrl !== undefined) {
+      try {
+        parseRedisUrl(c.redisUrl);
+      } catch (error) {
+        if (!(error instanceof RedisUrlError)) throw error;
+        ctx.addIssue({ code: "custom", path: ["redisUrl"], message: error.message });
+      }
+    }
     if (c.tokenScope === "deploy" && !c.app) {
       ctx.addIssue({
         code: "custom",
@@ -210,6 +225,8 @@ export interface CliFlags {
   headersTimeout?: string;
   requestTimeout?: string;
   confirmTimeout?: string;
+  redisUrl?: string;
+  replicas?: string;
   logLevel?: string;
   oauthIssuer?: string;
   oauthAudience?: string;
@@ -248,6 +265,8 @@ const FLAG_NAMES: Record<string, string> = {
   publicUrl: "--public-url",
   oauthClientId: "--oauth-client-id",
   oauthClientSecret: "FLY_MCP_OAUTH_CLIENT_SECRET",
+  redisUrl: "--redis-url / FLY_MCP_REDIS_URL",
+  replicas: "--replicas",
 };
 
 /** Flags that no longer exist, each with the one line that says what replaced it. */
@@ -298,6 +317,8 @@ export function resolveConfig(flags: CliFlags, env: NodeJS.ProcessEnv): Config {
     headersTimeoutS: numeric(flags.headersTimeout),
     requestTimeoutS: numeric(flags.requestTimeout),
     confirmTimeoutS: numeric(flags.confirmTimeout) ?? DEFAULT_CONFIRM_TIMEOUT_MS / 1000,
+    redisUrl: flags.redisUrl ?? (env.FLY_MCP_REDIS_URL?.trim() || undefined),
+    replicas: numeric(flags.replicas) ?? DEFAULT_REPLICAS,
     logLevel: flags.logLevel ?? env.LOG_LEVEL ?? "info",
     oauthIssuer: flags.oauthIssuer,
     oauthAudience: flags.oauthAudience,

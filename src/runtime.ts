@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type { Config } from "./config.js";
 import { createFlyClient, type FlyClient } from "./fly/client.js";
+import type { SharedLimits } from "./fly/rate-limiter.js";
 import { createAccessControl } from "./policy/access-control.js";
 import { type AgentPolicy, loadPolicyFile, type PolicyFile, policyFromFlags } from "./policy/agent-policy.js";
 import { type AuditLog, type AuditSubject, createAuditLog } from "./policy/audit.js";
@@ -8,9 +9,11 @@ import { detectScope } from "./policy/introspect.js";
 import type { TokenScope } from "./policy/scopes.js";
 import { registerSecret } from "./policy/scrub.js";
 import { type AccessControl, createServer } from "./server.js";
+import { createSharedState } from "./state/shared.js";
+import type { KeyValueStore } from "./state/store.js";
 import { allTools } from "./tools/index.js";
-import { memorySecretsVersions } from "./tools/secrets-versions.js";
 import type { ToolDef } from "./tools/types.js";
+import type { SharedSessions } from "./transport/http-sessions.js";
 import { USER_AGENT } from "./version.js";
 
 export const SANDBOX_URL = "http://sandbox.local";
@@ -23,6 +26,13 @@ export interface Runtime {
   defaults: Record<string, string | undefined>;
   audit: AuditLog;
   logger: Logger;
+  /**
+   * The process's one state store: in memory, or Redis with --redis-url (then it throws
+   * `StoreUnavailable` while Redis is unreachable, and single-use checks must refuse).
+   */
+  store: KeyValueStore;
+  /** With --redis-url: per-agent HTTP session counts shared between replicas. */
+  sharedSessions?: SharedSessions;
   /** What the token reaches; asked of Fly in the background while the transport starts. */
   scope: Promise<TokenScopeInfo>;
   /** The agents of --policy, if given. */
@@ -56,18 +66,27 @@ const withSubject = (audit: AuditLog, subject: AuditSubject): AuditLog => ({
 const sandboxToken = (env: NodeJS.ProcessEnv): string =>
   env.FLY_API_TOKEN?.startsWith("sandbox") ? env.FLY_API_TOKEN : SANDBOX_TOKEN;
 
-function flyClientFor(config: Config): { fly: FlyClient; token: string } {
+function flyClientFor(config: Config, sharedLimits?: SharedLimits): { fly: FlyClient; token: string } {
   if (config.sandbox) {
     // Loaded in the background: the client's first call waits for it, the MCP handshake does not.
     const sandbox = import("./sandbox/index.js").then(({ createSandbox }) => createSandbox());
     const lazyFetch: typeof fetch = async (input, init) => (await sandbox).fetch(input, init);
     const token = sandboxToken(process.env);
-    const fly = createFlyClient({ baseUrl: SANDBOX_URL, token, fetch: lazyFetch, userAgent: USER_AGENT });
+    const fly = createFlyClient({
+      baseUrl: SANDBOX_URL,
+      token,
+      fetch: lazyFetch,
+      userAgent: USER_AGENT,
+      sharedLimits,
+    });
     return { fly, token };
   }
   const token = config.token!;
   registerSecret(token);
-  return { fly: createFlyClient({ baseUrl: config.apiHostname, token, userAgent: USER_AGENT }), token };
+  return {
+    fly: createFlyClient({ baseUrl: config.apiHostname, token, userAgent: USER_AGENT, sharedLimits }),
+    token,
+  };
 }
 
 async function tokenScope(config: Config, fly: FlyClient, token: string): Promise<TokenScopeInfo> {
@@ -112,7 +131,9 @@ export async function createRuntime(
   logger: Logger,
   extras: RuntimeExtras = {},
 ): Promise<Runtime> {
-  const { fly, token } = flyClientFor(config);
+  // One per process, so every session sees the same limits, single-use ids and secrets versions.
+  const shared = await createSharedState({ redisUrl: config.redisUrl, replicas: config.replicas, logger });
+  const { fly, token } = flyClientFor(config, shared.limits);
   // Every tool is registered; each agent's toolsets (the gate) decide what it lists and may call.
   const tools = [...allTools];
   const knownTools = allTools.map((t) => t.name);
@@ -151,14 +172,15 @@ export async function createRuntime(
     });
   }
 
-  // One per process, so every session's machine writes see every session's secrets writes.
-  const secretsVersions = memorySecretsVersions();
+  const { secretsVersions, store } = shared;
   return {
     fly,
     tools,
     defaults,
     audit,
     logger,
+    store,
+    sharedSessions: shared.sessions,
     scope,
     policyFile,
     localAccess: accessFor(localPolicy),
@@ -174,7 +196,10 @@ export async function createRuntime(
         logger,
         confirmTimeoutMs: config.confirmTimeoutS * 1000,
         stateKey: extras.stateKey,
+        // Spent round-trip confirmations: shared by every replica when Redis is configured.
+        store,
       }),
-    close: () => audit.close(),
+    // The audit log closes first and never waits on Redis.
+    close: () => audit.close().finally(() => shared.close()),
   };
 }

@@ -1,7 +1,7 @@
 import type { KyInstance } from "ky";
 import { authorizationHeader } from "./auth.js";
 import { FlyApiError } from "./errors.js";
-import { createRateLimiter } from "./rate-limiter.js";
+import { createRateLimiter, type SharedLimits } from "./rate-limiter.js";
 import { FLY_RATE_LIMITS, type RateLimitConfig, resolveRateLimits, ruleFor } from "./rate-limits.js";
 import { DEFAULT_RETRY, type RetryOptions, withRetries } from "./retry.js";
 
@@ -50,6 +50,8 @@ export interface FlyClientOptions {
   userAgent: string;
   /** Fly's published limits by default; `false` sends every call at once. */
   rateLimits?: Partial<RateLimitConfig> | false;
+  /** Buckets shared with other replicas through Redis (--redis-url). */
+  sharedLimits?: SharedLimits;
   /** Retries of calls that are safe to repeat; `false` sends each call once. */
   retry?: Partial<RetryOptions> | false;
   /** Largest answer read from Fly; reading stops there and the call fails with `too_large`. */
@@ -285,7 +287,8 @@ export async function createKy(options: FlyClientOptions): Promise<KyInstance> {
 
 export function createFlyClient(options: FlyClientOptions): FlyClient {
   let http: Promise<KyInstance> | undefined;
-  const limiter = options.rateLimits === false ? undefined : createRateLimiter(options.rateLimits);
+  const limiter =
+    options.rateLimits === false ? undefined : createRateLimiter(options.rateLimits, options.sharedLimits);
   const retry: RetryOptions =
     options.retry === false ? { ...DEFAULT_RETRY, attempts: 1 } : { ...DEFAULT_RETRY, ...options.retry };
   const defaultTimeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;

@@ -1,3 +1,5 @@
+import type { SharedBuckets } from "../state/shared-buckets.js";
+import { StoreUnavailable } from "../state/store.js";
 import { FlyApiError } from "./errors.js";
 import { bucketKey, type RateLimitConfig, type RateRule, resolveRateLimits, ruleFor } from "./rate-limits.js";
 
@@ -54,6 +56,12 @@ interface Bucket {
  * rate. It also covers Node timers firing up to 1 ms early.
  */
 const SLACK_MS = 10;
+
+/**
+ * The same for a turn reserved in Redis: between the reservation and Fly lie more hops (Redis's
+ * answer, then the request), whose delay varies from call to call and replica to replica.
+ */
+const SHARED_SLACK_MS = 50;
 
 /** How often full, idle buckets are dropped: a new one starts full, so only the map shrinks. */
 const SWEEP_EVERY_MS = 60_000;
@@ -192,14 +200,69 @@ function take(
   });
 }
 
+/** Set with --redis-url: Fly's buckets shared by every replica, with a local fallback. */
+export interface SharedLimits {
+  buckets: SharedBuckets;
+  /** While Redis is unreachable each replica keeps to this share of every limit. */
+  replicas: number;
+}
+
+/** One replica's share of a limit: the rate divided, the burst too (at least one call). */
+export function shareOf(rule: RateRule, replicas: number): RateRule {
+  return {
+    ...rule,
+    perSecond: rule.perSecond / replicas,
+    burst: Math.max(1, Math.floor(rule.burst / replicas)),
+  };
+}
+
+/**
+ * A bucket's rule changes when the limiter switches between shared and local-only limits. Back on
+ * the shared buckets it starts full, since Redis decides; on this replica's share it keeps no more
+ * than the share's burst.
+ */
+function retune(bucket: Bucket, rule: RateRule, degraded: boolean): Bucket {
+  if (bucket.rule === rule) return bucket;
+  refill(bucket, performance.now());
+  bucket.rule = rule;
+  bucket.tokens = degraded ? Math.min(bucket.tokens, rule.burst) : rule.burst;
+  return bucket;
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve(true);
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
 /**
  * Per-action, per-app/machine token buckets that release calls as fast as Fly's limits allow,
- * then one overall bucket for everything sent to Fly. Each queue is fair between agents.
+ * then one overall bucket for everything sent to Fly. Each queue is fair between agents. With
+ * `shared`, a call released locally also reserves its turn in Redis, so all replicas together keep
+ * to Fly's limits; while Redis is unreachable the local buckets hold this replica's share instead.
  */
-export function createRateLimiter(config: Partial<RateLimitConfig> = {}): RateLimiter {
+export function createRateLimiter(config: Partial<RateLimitConfig> = {}, shared?: SharedLimits): RateLimiter {
   const limits = resolveRateLimits(config);
   const buckets = new Map<string, Bucket>();
   const overall = limits.overall ? newBucket(limits.overall, performance.now()) : undefined;
+  const shares = new Map<RateRule, RateRule>();
+  const local = (rule: RateRule, degraded: boolean) => {
+    if (!degraded || !shared) return rule;
+    let share = shares.get(rule);
+    if (!share) {
+      share = shareOf(rule, shared.replicas);
+      shares.set(rule, share);
+    }
+    return share;
+  };
   let sweptAt = performance.now();
 
   const sweep = (now: number) => {
@@ -210,16 +273,64 @@ export function createRateLimiter(config: Partial<RateLimitConfig> = {}): RateLi
     }
   };
 
-  const bucketFor = (call: LimitedCall, now: number): Bucket => {
+  const keyOf = (call: LimitedCall) => {
     const rule = ruleFor(limits, call);
     const { action, target } = bucketKey(rule, call);
-    const key = `${action}\n${target}`;
+    return { rule, key: `${action}\n${target}` };
+  };
+
+  const bucketFor = (call: LimitedCall, now: number, degraded: boolean): Bucket => {
+    const { rule, key } = keyOf(call);
+    const wanted = local(rule, degraded);
     let bucket = buckets.get(key);
     if (!bucket) {
-      bucket = newBucket(rule, now);
+      bucket = newBucket(wanted, now);
       buckets.set(key, bucket);
     }
-    return bucket;
+    return retune(bucket, wanted, degraded);
+  };
+
+  const takeLocal = async (
+    call: LimitedCall,
+    opts: AcquireOptions,
+    started: number,
+    maxWaitMs: number,
+    degraded: boolean,
+  ) => {
+    await take(bucketFor(call, performance.now(), degraded), call, limits, maxWaitMs, opts);
+    if (!overall || !limits.overall) return;
+    if (opts.signal?.aborted) throw cancelledInQueue(call);
+    const bucket = retune(overall, local(limits.overall, degraded), degraded);
+    await take(bucket, call, limits, maxWaitMs - (performance.now() - started), opts);
+  };
+
+  /** The call's turn in the replicas' common buckets; false when Redis failed meanwhile. */
+  const takeShared = async (
+    call: LimitedCall,
+    opts: AcquireOptions,
+    shared: SharedLimits,
+    leftMs: number,
+  ) => {
+    const { rule, key } = keyOf(call);
+    const wanted = [{ key, rule }];
+    if (limits.overall) wanted.push({ key: "overall", rule: limits.overall });
+    let waitMs: number | undefined;
+    try {
+      waitMs = await shared.buckets.reserve(wanted, leftMs - SHARED_SLACK_MS);
+    } catch (error) {
+      if (error instanceof StoreUnavailable) return false;
+      throw error;
+    }
+    if (waitMs === undefined) {
+      throw limitedLocally(
+        call,
+        `the replicas' shared rate limit has no turn for it within ${(leftMs / 1000).toFixed(1)} s (limit ${rule.perSecond}/s, burst ${rule.burst})`,
+      );
+    }
+    if (waitMs <= 0) return true;
+    opts.onQueued?.(waitMs + SHARED_SLACK_MS);
+    if (!(await sleep(waitMs + SHARED_SLACK_MS, opts.signal))) throw cancelledInQueue(call);
+    return true;
   };
 
   return {
@@ -228,16 +339,24 @@ export function createRateLimiter(config: Partial<RateLimitConfig> = {}): RateLi
       const started = performance.now();
       if (started - sweptAt > SWEEP_EVERY_MS) sweep(started);
       const maxWaitMs = Math.min(opts.maxWaitMs ?? limits.maxWaitMs, limits.maxWaitMs);
-      await take(bucketFor(call, started), call, limits, maxWaitMs, opts);
-      if (!overall) return;
+      const degraded = shared !== undefined && !shared.buckets.up;
+      await takeLocal(call, opts, started, maxWaitMs, degraded);
+      if (!shared || degraded) return;
       if (opts.signal?.aborted) throw cancelledInQueue(call);
-      await take(overall, call, limits, maxWaitMs - (performance.now() - started), opts);
+      const leftMs = maxWaitMs - (performance.now() - started);
+      if (await takeShared(call, opts, shared, leftMs)) return;
+      // Redis went away during this call: it waits for this replica's share instead.
+      await takeLocal(call, opts, performance.now(), leftMs, true);
     },
     refused(call) {
       const now = performance.now();
-      const bucket = bucketFor(call, now);
+      const bucket = bucketFor(call, now, shared !== undefined && !shared.buckets.up);
       refill(bucket, now);
       bucket.tokens = Math.min(bucket.tokens, 0);
+      if (shared?.buckets.up) {
+        const { rule, key } = keyOf(call);
+        shared.buckets.drain({ key, rule }).catch(() => undefined);
+      }
     },
   };
 }

@@ -23,6 +23,12 @@ export class StoreUnavailable extends Error {
   }
 }
 
+/** Nothing is kept forever: a missing or non-positive expiry is a programming error. */
+export function checkTtl(ttlMs: number): void {
+  if (!Number.isFinite(ttlMs) || ttlMs <= 0)
+    throw new RangeError(`ttlMs must be a positive number, got ${ttlMs}`);
+}
+
 /** In-process store. `now` is injectable so expiry is tested without waiting. */
 export function memoryStore(now: () => number = Date.now): KeyValueStore {
   const entries = new Map<string, { value: string; expiresAt: number }>();
@@ -33,10 +39,6 @@ export function memoryStore(now: () => number = Date.now): KeyValueStore {
       return undefined;
     }
     return entry;
-  };
-  const checkTtl = (ttlMs: number) => {
-    if (!Number.isFinite(ttlMs) || ttlMs <= 0)
-      throw new RangeError(`ttlMs must be a positive number, got ${ttlMs}`);
   };
   return {
     shared: false,

@@ -182,7 +182,7 @@ export function createMcpHandler(opts: McpHandlerOptions): McpHandler {
     body: unknown,
     store: SessionStore,
   ): Promise<void> {
-    const refused = store.reserve(who.agent);
+    const refused = await store.reserve(who.agent);
     if (refused === "agent-full") {
       logger.warn(
         { agent: who.agent, max: store.maxPerAgent },

@@ -7,7 +7,7 @@ import type { AgentDirectory } from "./http-agents.js";
 import { bearerKey, createHeaderGuard, isLoopbackAddress } from "./http-guards.js";
 import { type AgentIdentity, createMcpHandler } from "./http-mcp.js";
 import { RPC, sendJson, sendRpcError } from "./http-reply.js";
-import { SessionStore } from "./http-sessions.js";
+import { SessionStore, type SharedSessions } from "./http-sessions.js";
 import type { AuthRefusal, OAuthResourceServer } from "./oauth.js";
 
 export { type AgentDirectory, type AgentDirectoryOptions, createAgentDirectory } from "./http-agents.js";
@@ -38,6 +38,8 @@ export interface HttpServerOptions {
   maxSessions?: number;
   /** So one agent (or one leaked key) cannot take every session. */
   maxSessionsPerAgent?: number;
+  /** With --redis-url: the per-agent cap counts every replica's sessions. */
+  sharedSessions?: SharedSessions;
   sessionIdleMs?: number;
   maxBodyBytes?: number;
   /** Time to receive a request's headers. */
@@ -147,6 +149,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
         max: maxSessions,
         maxPerAgent,
         idleMs: sessionIdleMs,
+        shared: opts.sharedSessions,
         onExpired: (s) => logger.info({ agent: s.agent, session: s.id }, "MCP session expired after idling"),
       });
   const handleMcp = createMcpHandler({ serverFor: opts.serverFor, sessions, maxBodyBytes, logger });
