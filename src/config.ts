@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DEFAULT_APPROVAL_TTL_MS } from "./approvals/service.js";
 import { parseToken, TokenFormatError } from "./fly/auth.js";
 import { DEFAULT_CONFIRM_TIMEOUT_MS } from "./policy/confirm.js";
 import { DEFAULT_TOOLSETS, TOOLSET_NAMES } from "./tools/default-toolsets.js";
@@ -71,6 +72,22 @@ export const ConfigSchema = z
     headersTimeoutS: z.number().positive().optional(),
     requestTimeoutS: z.number().positive().optional(),
     confirmTimeoutS: z.number().positive().max(86_400),
+    approvalTtlS: z
+      .number()
+      .positive()
+      .max(7 * 86_400),
+    approvalWebhook: z
+      .url({
+        protocol: /^https?$/,
+        error: "must be an http(s) URL, e.g. https://hooks.example.com/approvals",
+      })
+      .optional(),
+    approvalsUrl: z
+      .url({
+        protocol: /^https?$/,
+        error: "must be the server's public base URL, e.g. https://mcp.example.com",
+      })
+      .optional(),
     logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]),
   })
   .superRefine((c, ctx) => {
@@ -129,6 +146,9 @@ export interface CliFlags {
   headersTimeout?: string;
   requestTimeout?: string;
   confirmTimeout?: string;
+  approvalTtl?: string;
+  approvalWebhook?: string;
+  approvalsUrl?: string;
   logLevel?: string;
 }
 
@@ -157,6 +177,9 @@ const FLAG_NAMES: Record<string, string> = {
   headersTimeoutS: "--headers-timeout (seconds)",
   requestTimeoutS: "--request-timeout (seconds)",
   confirmTimeoutS: "--confirm-timeout (seconds)",
+  approvalTtlS: "--approval-ttl (seconds)",
+  approvalWebhook: "--approval-webhook",
+  approvalsUrl: "--approvals-url",
 };
 
 export class ConfigError extends Error {
@@ -198,6 +221,9 @@ export function resolveConfig(flags: CliFlags, env: NodeJS.ProcessEnv): Config {
     headersTimeoutS: numeric(flags.headersTimeout),
     requestTimeoutS: numeric(flags.requestTimeout),
     confirmTimeoutS: numeric(flags.confirmTimeout) ?? DEFAULT_CONFIRM_TIMEOUT_MS / 1000,
+    approvalTtlS: numeric(flags.approvalTtl) ?? DEFAULT_APPROVAL_TTL_MS / 1000,
+    approvalWebhook: flags.approvalWebhook,
+    approvalsUrl: flags.approvalsUrl,
     logLevel: flags.logLevel ?? env.LOG_LEVEL ?? "info",
   };
   const parsed = ConfigSchema.safeParse(raw);

@@ -1,4 +1,6 @@
 import type { Logger } from "pino";
+import { createApprovals } from "./approvals/index.js";
+import type { Approvals } from "./approvals/service.js";
 import type { Config } from "./config.js";
 import { createFlyClient, type FlyClient } from "./fly/client.js";
 import { createAccessControl } from "./policy/access-control.js";
@@ -30,6 +32,8 @@ export interface Runtime {
   /** The local (stdio) agent: --agent from the policy file, or the --access/--destructive flags. */
   localAccess: AccessControl;
   accessFor(policy: AgentPolicy): AccessControl;
+  /** Pending approvals, when the policy file names approvers. */
+  approvals?: Approvals;
   serverFor(access: AccessControl): ReturnType<typeof createServer>;
   close(): Promise<void>;
 }
@@ -111,6 +115,11 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
     const agent = policyFile?.agents[config.agent];
     if (!agent) throw new Error(`--agent ${config.agent}: no such agent in ${config.policyFile}`);
     localPolicy = agent;
+    if (agent.destructive === "approve" && config.transport !== "http") {
+      throw new Error(
+        `--agent ${config.agent} has destructive: approve, which needs --transport http: approvers decide on its /approvals page`,
+      );
+    }
   } else {
     localPolicy = policyFromFlags({
       access: config.access,
@@ -122,6 +131,7 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
 
   // One per process, so every session's machine writes see every session's secrets writes.
   const secretsVersions = memorySecretsVersions();
+  const approvals = createApprovals(config, policyFile, audit, logger);
   return {
     fly,
     tools,
@@ -132,6 +142,7 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
     policyFile,
     localAccess: accessFor(localPolicy),
     accessFor,
+    approvals,
     serverFor: (access) =>
       createServer({
         secretsVersions,
@@ -142,6 +153,7 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
         audit,
         logger,
         confirmTimeoutMs: config.confirmTimeoutS * 1000,
+        approvals,
         dynamicCatalog: config.dynamicToolsets ? allTools : undefined,
       }),
     close: () => audit.close(),

@@ -11,6 +11,8 @@ import {
 import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv";
 import type { Logger } from "pino";
 import { z } from "zod";
+import { approvalStep } from "./approvals/hook.js";
+import type { Approvals } from "./approvals/service.js";
 import { registerToolsetTools } from "./dynamic-toolsets.js";
 import type { FlyClient } from "./fly/client.js";
 import { describeFlyError, FlyApiError } from "./fly/errors.js";
@@ -21,6 +23,7 @@ import { type Decision, resourceOf } from "./policy/gate.js";
 import { inputBoundsProblem } from "./policy/input-bounds.js";
 import { flyTokensIn } from "./policy/scrub.js";
 import { scrubOutgoing } from "./policy/scrub-transport.js";
+import { splitLocalFields } from "./tools/local-fields.js";
 import {
   type ArgDefaults,
   annotationsOf,
@@ -47,7 +50,7 @@ export interface AccessControl {
   /** `lost`: what the call would lose, as the tool's `losses` hook named it (see decideWithState). */
   decide(tool: ToolDef, args: ToolArgs, lost?: readonly string[]): Decision;
   /** How destructive calls are treated; with `allow` the state is not read to name losses. */
-  destructive?: "deny" | "confirm" | "allow";
+  destructive?: "deny" | "confirm" | "allow" | "approve";
   /** Asks the human; resolves to whether the destructive call may go ahead. */
   confirm?(
     server: McpServer,
@@ -85,6 +88,8 @@ export interface ServerOptions {
   dynamicCatalog?: readonly ToolDef[];
   /** How long a confirmation waits for the person (--confirm-timeout). */
   confirmTimeoutMs?: number;
+  /** Pending approvals for agents with destructive: approve; one per process. */
+  approvals?: Approvals;
 }
 
 function targetOf(tool: ToolDef, args: ToolArgs): { app?: string; resource?: string } {
@@ -241,7 +246,11 @@ export function createServer(serverOpts: ServerOptions): McpServer {
           const started = performance.now();
           const callId = randomUUID();
           const checked = validateArgs(tool, input, rawArgs);
-          const args = checked.ok ? applyDefaults(tool, checked.args, defaults) : rawArgs;
+          // Local fields (approval_id) are the server's: never gated, audited as arguments or sent.
+          const { args: sent, local } = checked.ok
+            ? splitLocalFields(checked.args)
+            : { args: rawArgs, local: {} };
+          const args = checked.ok ? applyDefaults(tool, sent, defaults) : rawArgs;
           const target = checked.ok ? targetOf(tool, args) : {};
           const audit = (entry: Omit<AuditEntry, "agent" | "tool" | "app" | "resource" | "callId">) =>
             auditLog.record(
@@ -291,7 +300,22 @@ export function createServer(serverOpts: ServerOptions): McpServer {
             return denial(decision.reason, decision.fix);
           }
           let verdict = "allow";
-          if (decision.kind === "confirm") {
+          let approval: { approvalId: string; approver: string } | undefined;
+          if (decision.kind === "confirm" && access.destructive === "approve") {
+            const step = await approvalStep(opts.approvals, {
+              agent: access.agent,
+              tool,
+              args,
+              local,
+              message: decision.message,
+              target,
+              callId,
+              audit,
+            });
+            if (!step.go) return step.result;
+            verdict = "approved";
+            approval = { approvalId: step.approvalId, approver: step.approver };
+          } else if (decision.kind === "confirm") {
             const answer = access.confirm
               ? await access.confirm(server, decision.message, {
                   // Over HTTP this puts the question on the call's own stream, not the optional GET stream.
@@ -311,7 +335,7 @@ export function createServer(serverOpts: ServerOptions): McpServer {
           }
           // Audit before act: nothing reaches Fly unless this line was written.
           try {
-            audit({ event: "tool_call", decision: verdict, args });
+            audit({ event: "tool_call", decision: verdict, args, ...approval });
           } catch (error) {
             opts.logger.error(
               { err: error, tool: tool.name },
@@ -327,6 +351,7 @@ export function createServer(serverOpts: ServerOptions): McpServer {
               decision: verdict,
               status: outcome.status,
               requestId: outcome.requestId,
+              approvalId: approval?.approvalId,
             });
           } catch (error) {
             opts.logger.error({ err: error, tool: tool.name, callId }, "audit outcome line not written");

@@ -1,5 +1,6 @@
 import type { CallToolResult, ToolAnnotations } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
+import { withLocalFields } from "./local-fields.js";
 import { portableSchema } from "./portable.js";
 import type { DeclaredShape } from "./results.js";
 import type { ToolDef } from "./types.js";
@@ -49,7 +50,7 @@ function buildInputWithDefaults(tool: ToolDef, defaults: ArgDefaults): z.ZodObje
     const description = schema.description ?? field;
     overrides[field] = (schema as z.ZodType).optional().describe(`${description} (default: ${value})`);
   }
-  return Object.keys(overrides).length ? tool.input.extend(overrides) : tool.input;
+  return withLocalFields(tool, Object.keys(overrides).length ? tool.input.extend(overrides) : tool.input);
 }
 
 export function applyDefaults(

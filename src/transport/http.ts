@@ -2,6 +2,8 @@ import { createServer as createHttpServer, type IncomingMessage, type ServerResp
 import type { AddressInfo } from "node:net";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { Logger } from "pino";
+import { APPROVALS_PATH, type Approvals } from "../approvals/service.js";
+import { mountApprovals } from "../approvals/web.js";
 import type { AccessControl } from "../server.js";
 import type { AgentDirectory } from "./http-agents.js";
 import { bearerKey, createHeaderGuard, isLoopbackAddress } from "./http-guards.js";
@@ -45,6 +47,8 @@ export interface HttpServerOptions {
   maxConnections?: number;
   /** How long close() waits for in-flight requests. */
   shutdownGraceMs?: number;
+  /** Pending approvals: serves /approvals for approvers (destructive: approve). */
+  approvals?: Approvals;
   logger: Logger;
 }
 
@@ -146,6 +150,13 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
         onExpired: (s) => logger.info({ agent: s.agent, session: s.id }, "MCP session expired after idling"),
       });
   const handleMcp = createMcpHandler({ serverFor: opts.serverFor, sessions, maxBodyBytes, logger });
+  const approvals =
+    opts.approvals &&
+    mountApprovals(opts.approvals, {
+      isAgentKey: (key) => opts.agents.authenticate(key) !== undefined,
+      allowedOrigins: opts.allowedOrigins,
+      logger,
+    });
 
   let closing = false;
   let inflight = 0;
@@ -157,7 +168,11 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
     // The header is only ever compared as an agent key; it is never forwarded to Fly.
     const key = bearerKey(req.headers.authorization);
     if (!key) return "Unauthorized: send Authorization: Bearer <agent key>";
-    return opts.agents.authenticate(key) ?? "Unauthorized: the bearer key does not belong to any agent";
+    const agent = opts.agents.authenticate(key);
+    if (agent) return agent;
+    if (opts.approvals?.approverByKey(key))
+      return `Unauthorized: an approver key opens ${APPROVALS_PATH}, not ${MCP_PATH}`;
+    return "Unauthorized: the bearer key does not belong to any agent";
   }
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -165,6 +180,13 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
     if (path === HEALTH_PATH) {
       if (req.method === "GET" || req.method === "HEAD") sendJson(res, 200, { ok: true });
       else sendRpcError(res, 405, RPC.serverError, "Method not allowed", { Allow: "GET, HEAD" });
+      return;
+    }
+    if (approvals?.handles(path ?? "")) {
+      // Host is checked as for MCP (DNS rebinding); the page checks Origin itself, against its own.
+      const refusedHost = guard({ headers: { host: req.headers.host } } as IncomingMessage);
+      if (refusedHost) sendRpcError(res, 403, RPC.serverError, `Forbidden: ${refusedHost}`);
+      else await approvals.handle(req, res);
       return;
     }
     if (path !== MCP_PATH) {
@@ -240,6 +262,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
   });
   http.on("error", (error) => logger.error({ err: error }, "HTTP server error"));
   const url = urlOf(http.address() as AddressInfo);
+  approvals?.listening(new URL(url).origin);
   logger.info({ url, stateless: opts.stateless, agents: opts.agents.size }, "MCP over HTTP listening");
 
   function drained(): Promise<void> {

@@ -9,7 +9,7 @@ import {
   type TokenScope,
 } from "../../src/policy/index.js";
 import { allTools } from "../../src/tools/index.js";
-import { annotationsOf } from "../../src/tools/present.js";
+import { annotationsOf, inputWithDefaults } from "../../src/tools/present.js";
 import { pathParams } from "../../src/tools/request.js";
 import type { ToolArgs, ToolDef } from "../../src/tools/types.js";
 
@@ -244,6 +244,26 @@ describe("catalog invariants", () => {
     const mayDestroy = [...ALWAYS_DESTRUCTIVE, ...BY_ARGUMENTS.map(([n]) => n), ...BY_STATE, ...EXEC];
     for (const name of mayDestroy)
       expect([name, annotationsOf(tool(name)).destructiveHint]).toEqual([name, true]);
+  });
+
+  it("approval_id is published on exactly the tools that can be destructive, and is not sent", () => {
+    const mayDestroy = new Set([
+      ...ALWAYS_DESTRUCTIVE,
+      ...BY_ARGUMENTS.map(([n]) => n),
+      ...BY_STATE,
+      ...EXEC,
+    ]);
+    for (const t of allTools) {
+      const published = Object.keys(inputWithDefaults(t, {}).shape);
+      expect([t.name, published.includes("approval_id")]).toEqual([t.name, mayDestroy.has(t.name)]);
+      const sent = [
+        ...(t.body ?? []),
+        ...(t.query ?? []),
+        ...Object.keys(t.headers ?? {}),
+        ...pathParams(t.path),
+      ];
+      expect([t.name, sent.includes("approval_id")]).toEqual([t.name, false]);
+    }
   });
 
   it("every input field is sent to Fly or is one of the local fields", () => {

@@ -9,7 +9,7 @@ import {
   type TokenScope,
 } from "../../src/policy/index.js";
 import { allTools } from "../../src/tools/index.js";
-import { annotationsOf } from "../../src/tools/present.js";
+import { annotationsOf, inputWithDefaults } from "../../src/tools/present.js";
 import type { ToolArgs, ToolDef } from "../../src/tools/types.js";
 
 /**
@@ -103,6 +103,8 @@ const catalog = [...allTools]
     destructive: destructiveFacts(tool),
     annotations: annotationsOf(tool),
     listed: listing(tool),
+    // Fields the server reads itself (approval_id), added by rule; never sent to Fly.
+    local: Object.keys(inputWithDefaults(tool, {}).shape).filter((f) => !(f in tool.input.shape)),
   }));
 
 describe("catalog snapshot", () => {
