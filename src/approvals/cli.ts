@@ -103,9 +103,11 @@ export async function runApprovals(
   if (init.method === "POST") init.body = JSON.stringify(opts.reason ? { reason: opts.reason } : {});
   let res: Response;
   try {
-    res = await send(new URL(`${base.pathname}${APPROVALS_PATH}${path}`, base), init);
+    const prefix = base.pathname.replace(/\/+$/, "");
+    res = await send(new URL(`${base.origin}${prefix}${APPROVALS_PATH}${path}`), init);
   } catch (error) {
-    const why = error instanceof Error ? error.message : String(error);
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    const why = cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
     throw new ApprovalsRequestError(`cannot reach ${base.origin}: ${why}`);
   }
   const body = (await res.json().catch(() => ({}))) as { error?: string } & Record<string, unknown>;
