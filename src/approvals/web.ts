@@ -3,6 +3,7 @@ import { getRequestListener } from "@hono/node-server";
 import { type Context, Hono } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
 import { csrf } from "hono/csrf";
+import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
 import type { Logger } from "pino";
 import { APPROVAL_ID } from "../tools/local-fields.js";
@@ -224,6 +225,13 @@ export function approvalsApp(approvals: Approvals, opts: ApprovalsWebOptions): H
   });
   app.notFound((c) => c.html(messagePage("Not found", "No such page."), 404));
   app.onError((error, c) => {
+    if (error instanceof HTTPException) {
+      opts.logger.warn({ status: error.status, origin: c.req.header("origin") }, "approvals request refused");
+      return c.text(
+        "Forbidden: this form must be sent from the approvals page itself; nothing was decided.",
+        403,
+      );
+    }
     opts.logger.error({ err: error }, "approvals page failed");
     return c.text("Internal error; nothing was decided.", 500);
   });

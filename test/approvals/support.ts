@@ -11,6 +11,7 @@ import { createAccessControl } from "../../src/policy/index.js";
 import { createServer } from "../../src/server.js";
 import { memoryStore } from "../../src/state/store.js";
 import { coreTools } from "../../src/tools/index.js";
+import type { ToolDef } from "../../src/tools/types.js";
 import { createAgentDirectory, type HttpServerHandle, startHttpServer } from "../../src/transport/http.js";
 import { USER_AGENT } from "../../src/version.js";
 import { FLY_TOKEN, fakeFly } from "../http/support.js";
@@ -61,7 +62,10 @@ export interface ApprovalsFixture {
 
 /** The real policy parser, gate, server and HTTP transport, with a stand-in Fly and an injected clock. */
 export async function startApprovalsServer(
-  opts: { onRequested?: ConstructorParameters<typeof Approvals>[0]["onRequested"] } = {},
+  opts: {
+    onRequested?: ConstructorParameters<typeof Approvals>[0]["onRequested"];
+    tools?: readonly ToolDef[];
+  } = {},
 ): Promise<ApprovalsFixture> {
   const keys = newKeys();
   const policy = parsePolicy(policyText(keys), "approvals-test.yaml");
@@ -93,7 +97,14 @@ export async function startApprovalsServer(
   });
   const handle = await startHttpServer({
     serverFor: (access) =>
-      createServer({ tools: coreTools, fly: client, access, audit: sink, approvals, logger: silentLogger() }),
+      createServer({
+        tools: opts.tools ?? coreTools,
+        fly: client,
+        access,
+        audit: sink,
+        approvals,
+        logger: silentLogger(),
+      }),
     agents: createAgentDirectory({
       size: Object.keys(policy.agents).length,
       lookup: (key) => findAgentByKey(policy, key),
