@@ -185,7 +185,7 @@ describe("a destructive call of a destructive: approve agent, end to end over HT
 });
 
 describe("keys stay on their side", () => {
-  it("an agent key is refused by the approvals API and the sign-in form; an approver key by /mcp", async () => {
+  it("an agent key is refused by the approvals API and the CLI; an approver key by /mcp", async () => {
     fx = await startApprovalsServer();
     const api = await raw(fx.handle.url, {
       method: "GET",

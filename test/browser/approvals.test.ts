@@ -176,6 +176,13 @@ suite("the approvals page in a real browser (Chromium)", () => {
     } finally {
       attacker.close();
     }
+    // Same origin and signed in, but without the form's token: refused too.
+    const tokenless = await page.request.post(`${site}/approvals/${id}/approve`, {
+      form: { csrf: "not-the-token" },
+      headers: { origin: site },
+      maxRedirects: 0,
+    });
+    expect(tokenless.status()).toBe(403);
     expect((await fx.approvals.get(id))?.status).toBe("pending");
     expect(fx.audit.some((e) => e.event === "approval_decided")).toBe(false);
   });
