@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import type { Config } from "../config.js";
 import type { PolicyFile } from "../policy/agent-policy.js";
 import type { AuditLog } from "../policy/audit.js";
-import { memoryStore } from "../state/store.js";
+import { type KeyValueStore, memoryStore } from "../state/store.js";
 import { Approvals } from "./service.js";
 import { approvalWebhook } from "./webhook.js";
 
@@ -14,6 +14,8 @@ export function createApprovals(
   policyFile: PolicyFile | undefined,
   audit: Pick<AuditLog, "record">,
   logger: Logger,
+  /** The process's one store (shared by replicas when it is Redis); in memory by default. */
+  store: KeyValueStore = memoryStore(),
 ): Approvals | undefined {
   const approvers = policyFile?.approvers ?? {};
   if (!policyFile || Object.keys(approvers).length === 0) return undefined;
@@ -21,7 +23,7 @@ export function createApprovals(
     ? approvalWebhook({ url: config.approvalWebhook, logger })
     : undefined;
   return new Approvals({
-    store: memoryStore(),
+    store,
     approvers,
     approversFor: (agent) => policyFile.agents[agent]?.approvers,
     audit: (entry) => audit.record(entry),
