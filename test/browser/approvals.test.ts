@@ -20,7 +20,13 @@ if (!available && !process.env.CI) {
 // Under CI a missing browser is a failure, not a skip.
 const suite = available || process.env.CI ? describe : describe.skip;
 
-const SCREENSHOT = fileURLToPath(new URL("../../docs/approvals.png", import.meta.url));
+// The README's screenshot is rewritten only on request (UPDATE_SCREENSHOT=1) or when missing, so a
+// test run leaves the tree clean; otherwise it still renders, into the temp folder.
+const DOCS_SCREENSHOT = fileURLToPath(new URL("../../docs/approvals.png", import.meta.url));
+const SCREENSHOT =
+  process.env.UPDATE_SCREENSHOT || !existsSync(DOCS_SCREENSHOT)
+    ? DOCS_SCREENSHOT
+    : join(tmpdir(), `approvals-${process.pid}.png`);
 const MACHINE = { app_name: "demo-app", machine_id: "148ed193b95089" };
 const SCRIPT = "<script>window.__pwned = 1</script>";
 
