@@ -89,6 +89,7 @@ async function runServer(flags: CliFlags): Promise<void> {
     maxConnections: config.maxConnections,
     headersTimeoutMs: seconds(config.headersTimeoutS),
     requestTimeoutMs: seconds(config.requestTimeoutS),
+    approvals: runtime.approvals,
     logger,
   }).catch((error: unknown) => fail(error instanceof Error ? error.message : String(error)));
   process.stderr.write(`fly-machines-mcp: MCP over HTTP at ${served.url}\n`);
@@ -181,6 +182,9 @@ const program = new Command()
     "--replicas <n>",
     "with --redis-url: replicas sharing Fly's limits, for when Redis is down (default 3)",
   )
+  .option("--approval-ttl <seconds>", "how long a pending approval waits for an approver (default 900)")
+  .option("--approval-webhook <url>", "POST each new pending approval here (JSON with its link)")
+  .option("--approvals-url <url>", "public base URL for approval links (default: where the server listens)")
   .option("--log-level <level>", "fatal, error, warn, info, debug, trace or silent")
   .action((flags: CliFlags) => runServer(flags));
 
@@ -250,6 +254,47 @@ program
       throw error;
     }
   });
+
+const approvals = program
+  .command("approvals")
+  .description(
+    `list and decide pending approvals on a running server (approver key in env FLY_MCP_APPROVER_KEY)`,
+  );
+for (const [action, summary] of [
+  ["list", "the pending approvals you may decide"],
+  ["show", "one approval in detail"],
+  ["approve", "let the agent's call go ahead (once, with the same arguments)"],
+  ["deny", "refuse the agent's call"],
+] as const) {
+  const sub = approvals
+    .command(action === "list" ? action : `${action} <id>`)
+    .description(summary)
+    .option("--url <url>", "the server, e.g. https://mcp.example.com (env FLY_MCP_URL)")
+    .option("--key <key>", "approver key; prefer env FLY_MCP_APPROVER_KEY (a flag shows in ps)")
+    .option("--json", "print JSON");
+  if (action === "approve" || action === "deny")
+    sub.option("--reason <text>", "why, for the audit log and the agent");
+  sub.action(async (...params: unknown[]) => {
+    const id = action === "list" ? undefined : (params[0] as string);
+    const opts = params[action === "list" ? 0 : 1] as import("./approvals/cli.js").ApprovalsCliOptions;
+    const { ApprovalsUsageError, runApprovals } = await import("./approvals/cli.js");
+    if (opts.key) registerSecret(opts.key);
+    if (process.env.FLY_MCP_APPROVER_KEY) registerSecret(process.env.FLY_MCP_APPROVER_KEY);
+    try {
+      const text = await runApprovals(
+        action,
+        id,
+        { ...opts, url: opts.url ?? process.env.FLY_MCP_URL },
+        process.env,
+      );
+      process.stdout.write(`${scrubText(text)}\n`);
+    } catch (error) {
+      if (error instanceof ApprovalsUsageError) fail(`approvals ${action}: ${error.message}`);
+      process.stderr.write(`fly-machines-mcp: approvals ${action}: ${scrubText((error as Error).message)}\n`);
+      process.exit(1);
+    }
+  });
+}
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DEFAULT_APPROVAL_TTL_MS } from "./approvals/service.js";
 import { parseToken, TokenFormatError } from "./fly/auth.js";
 import { DEFAULT_CONFIRM_TIMEOUT_MS } from "./policy/confirm.js";
 import { DEFAULT_REPLICAS, parseRedisUrl, RedisUrlError } from "./state/redis-url.js";
@@ -100,6 +101,22 @@ export const ConfigSchema = z
       .int()
       .min(1)
       .max(1000),
+    approvalTtlS: z
+      .number()
+      .positive()
+      .max(7 * 86_400),
+    approvalWebhook: z
+      .url({
+        protocol: /^https?$/,
+        error: "must be an http(s) URL, e.g. https://hooks.example.com/approvals",
+      })
+      .optional(),
+    approvalsUrl: z
+      .url({
+        protocol: /^https?$/,
+        error: "must be the server's public base URL, e.g. https://mcp.example.com",
+      })
+      .optional(),
     logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]),
   })
   .superRefine((c, ctx) => {
@@ -227,6 +244,9 @@ export interface CliFlags {
   confirmTimeout?: string;
   redisUrl?: string;
   replicas?: string;
+  approvalTtl?: string;
+  approvalWebhook?: string;
+  approvalsUrl?: string;
   logLevel?: string;
   oauthIssuer?: string;
   oauthAudience?: string;
@@ -267,6 +287,9 @@ const FLAG_NAMES: Record<string, string> = {
   oauthClientSecret: "FLY_MCP_OAUTH_CLIENT_SECRET",
   redisUrl: "--redis-url / FLY_MCP_REDIS_URL",
   replicas: "--replicas",
+  approvalTtlS: "--approval-ttl (seconds)",
+  approvalWebhook: "--approval-webhook",
+  approvalsUrl: "--approvals-url",
 };
 
 /** Flags that no longer exist, each with the one line that says what replaced it. */
@@ -319,6 +342,9 @@ export function resolveConfig(flags: CliFlags, env: NodeJS.ProcessEnv): Config {
     confirmTimeoutS: numeric(flags.confirmTimeout) ?? DEFAULT_CONFIRM_TIMEOUT_MS / 1000,
     redisUrl: flags.redisUrl ?? (env.FLY_MCP_REDIS_URL?.trim() || undefined),
     replicas: numeric(flags.replicas) ?? DEFAULT_REPLICAS,
+    approvalTtlS: numeric(flags.approvalTtl) ?? DEFAULT_APPROVAL_TTL_MS / 1000,
+    approvalWebhook: flags.approvalWebhook,
+    approvalsUrl: flags.approvalsUrl,
     logLevel: flags.logLevel ?? env.LOG_LEVEL ?? "info",
     oauthIssuer: flags.oauthIssuer,
     oauthAudience: flags.oauthAudience,

@@ -1,4 +1,6 @@
 import type { Logger } from "pino";
+import { createApprovals } from "./approvals/index.js";
+import type { Approvals } from "./approvals/service.js";
 import type { Config } from "./config.js";
 import { createFlyClient, type FlyClient } from "./fly/client.js";
 import type { SharedLimits } from "./fly/rate-limiter.js";
@@ -41,6 +43,8 @@ export interface Runtime {
   localAccess: AccessControl;
   /** `subject`: the OAuth caller, written into every audit line of its calls. */
   accessFor(policy: AgentPolicy, subject?: AuditSubject): AccessControl;
+  /** Pending approvals, when the policy file names approvers. */
+  approvals?: Approvals;
   serverFor(access: AccessControl): ReturnType<typeof createServer>;
   close(): Promise<void>;
 }
@@ -161,6 +165,11 @@ export async function createRuntime(
     const agent = policyFile?.agents[config.agent];
     if (!agent) throw new Error(`--agent ${config.agent}: no such agent in ${config.policyFile}`);
     localPolicy = agent;
+    if (agent.destructive === "approve" && config.transport !== "http") {
+      throw new Error(
+        `--agent ${config.agent} has destructive: approve, which needs --transport http: approvers decide on its /approvals page`,
+      );
+    }
   } else {
     localPolicy = policyFromFlags({
       access: config.access,
@@ -173,6 +182,8 @@ export async function createRuntime(
   }
 
   const { secretsVersions, store } = shared;
+  // Pending approvals live in the process's store: in Redis, shared by the replicas, when configured.
+  const approvals = createApprovals(config, policyFile, audit, logger, store);
   return {
     fly,
     tools,
@@ -185,6 +196,7 @@ export async function createRuntime(
     policyFile,
     localAccess: accessFor(localPolicy),
     accessFor,
+    approvals,
     serverFor: (access: AccessControl & Subjected) =>
       createServer({
         secretsVersions,
@@ -198,6 +210,7 @@ export async function createRuntime(
         stateKey: extras.stateKey,
         // Spent round-trip confirmations: shared by every replica when Redis is configured.
         store,
+        approvals,
       }),
     // The audit log closes first and never waits on Redis.
     close: () => audit.close().finally(() => shared.close()),

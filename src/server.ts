@@ -10,12 +10,14 @@ import {
 import { AjvJsonSchemaValidator } from "@modelcontextprotocol/server/validators/ajv";
 import type { Logger } from "pino";
 import { z } from "zod";
+import { approvalStep } from "./approvals/hook.js";
+import type { Approvals } from "./approvals/service.js";
 import type { FlyClient } from "./fly/client.js";
 import { describeFlyError, FlyApiError } from "./fly/errors.js";
 import type { AuditEntry } from "./policy/audit.js";
 import { confirmVerdict } from "./policy/confirm.js";
 import { decideWithState, StateReadNotAudited } from "./policy/decide-with-state.js";
-import { echoConfirmation, splitConfirm } from "./policy/echo-confirm.js";
+import { echoConfirmation } from "./policy/echo-confirm.js";
 import { type Decision, resourceOf } from "./policy/gate.js";
 import { inputBoundsProblem } from "./policy/input-bounds.js";
 import { createStateCodec } from "./policy/request-state.js";
@@ -24,6 +26,7 @@ import { modernRequest, processConfirmDefaults } from "./policy/request-state-de
 import { flyTokensIn } from "./policy/scrub.js";
 import { scrubOutgoing } from "./policy/scrub-transport.js";
 import type { KeyValueStore } from "./state/store.js";
+import { type LocalFields, splitLocalFields } from "./tools/local-fields.js";
 import {
   type ArgDefaults,
   annotationsOf,
@@ -50,7 +53,7 @@ export interface AccessControl {
   /** `lost`: what the call would lose, as the tool's `losses` hook named it (see decideWithState). */
   decide(tool: ToolDef, args: ToolArgs, lost?: readonly string[]): Decision;
   /** How destructive calls are treated; with `allow` the state is not read to name losses. */
-  destructive?: "deny" | "confirm" | "allow";
+  destructive?: "deny" | "confirm" | "allow" | "approve";
   /** `echo`: a client that cannot be asked confirms by repeating the call with its exact phrase. */
   confirmFallback?: "deny" | "echo";
   /** Asks the human; resolves to whether the destructive call may go ahead. */
@@ -88,6 +91,8 @@ export interface ServerOptions {
   secretsVersions?: SecretsVersions;
   /** How long a confirmation waits for the person (--confirm-timeout); also how long a round-trip state lives. */
   confirmTimeoutMs?: number;
+  /** Pending approvals for agents with destructive: approve; one per process. */
+  approvals?: Approvals;
   /** Where spent round-trip confirmations are remembered. Default: one in-memory store per process. */
   store?: KeyValueStore;
   /** Signs round-trip confirmation state (FLY_MCP_STATE_KEY). Default: one random key per process. */
@@ -271,10 +276,11 @@ export function createServer(serverOpts: ServerOptions): McpServer {
           const started = performance.now();
           const callId = randomUUID();
           const checked = validateArgs(tool, input, rawArgs);
-          // `confirm` only answers a confirmation (echo-confirm.ts): the gate, the audit and Fly never see it.
-          const { args, echoed } = splitConfirm(
-            checked.ok ? applyDefaults(tool, checked.args, defaults) : rawArgs,
-          );
+          // Local fields (confirm, approval_id) are the server's: never gated, audited as arguments or sent.
+          const { args: sent, local } = checked.ok
+            ? splitLocalFields(checked.args)
+            : { args: rawArgs, local: {} as LocalFields };
+          const args = checked.ok ? applyDefaults(tool, sent, defaults) : rawArgs;
           const target = checked.ok ? targetOf(tool, args) : {};
           const audit = (entry: Omit<AuditEntry, "agent" | "tool" | "app" | "resource" | "callId">) =>
             auditLog.record(
@@ -326,7 +332,7 @@ export function createServer(serverOpts: ServerOptions): McpServer {
           let verdict = "allow";
           const modern = modernRequest(ctx);
           const echo =
-            decision.kind === "confirm"
+            decision.kind === "confirm" && access.destructive !== "approve"
               ? echoConfirmation({
                   fallback: access.confirmFallback,
                   // A 2026-07-28 request declares its capabilities itself; a 2025 one did at initialize.
@@ -336,14 +342,29 @@ export function createServer(serverOpts: ServerOptions): McpServer {
                   tool,
                   args,
                   message: decision.message,
-                  echoed,
+                  echoed: local.confirm,
                 })
               : undefined;
           if (echo?.kind === "refused") {
             auditRefusal({ decision: echo.verdict, reason: echo.reason });
             return errorResult(echo.text);
           }
-          if (echo?.kind === "confirmed") verdict = echo.verdict;
+          let approval: { approvalId: string; approver: string } | undefined;
+          if (decision.kind === "confirm" && access.destructive === "approve") {
+            const step = await approvalStep(opts.approvals, {
+              agent: access.agent,
+              tool,
+              args,
+              local,
+              message: decision.message,
+              target,
+              callId,
+              audit,
+            });
+            if (!step.go) return step.result;
+            verdict = "approved";
+            approval = { approvalId: step.approvalId, approver: step.approver };
+          } else if (echo?.kind === "confirmed") verdict = echo.verdict;
           else if (decision.kind === "confirm" && modern) {
             // 2026-07-28: ask by round trip; the answer comes back on a later call, maybe at another replica.
             const outcome = await roundTrip.check({
@@ -387,7 +408,7 @@ export function createServer(serverOpts: ServerOptions): McpServer {
           }
           // Audit before act: nothing reaches Fly unless this line was written.
           try {
-            audit({ event: "tool_call", decision: verdict, args });
+            audit({ event: "tool_call", decision: verdict, args, ...approval });
           } catch (error) {
             opts.logger.error(
               { err: error, tool: tool.name },
@@ -403,6 +424,7 @@ export function createServer(serverOpts: ServerOptions): McpServer {
               decision: verdict,
               status: outcome.status,
               requestId: outcome.requestId,
+              approvalId: approval?.approvalId,
             });
           } catch (error) {
             opts.logger.error({ err: error, tool: tool.name, callId }, "audit outcome line not written");

@@ -10,7 +10,8 @@ import { PUBLIC_KEY_HASHES } from "./public-keys.js";
 const parseYaml = (text: string): unknown =>
   (createRequire(import.meta.url)("yaml") as typeof import("yaml")).parse(text);
 
-export type DestructiveMode = "deny" | "confirm" | "allow";
+/** `approve`: a destructive call waits for a named approver (see src/approvals). */
+export type DestructiveMode = "deny" | "confirm" | "allow" | "approve";
 
 /** What a destructive call needing confirmation does when the client cannot be asked. */
 export type ConfirmFallback = "deny" | "echo";
@@ -38,6 +39,8 @@ export interface AgentPolicy {
   key_sha256?: string;
   /** Access tokens (--oauth-issuer) whose claims name this agent; any one listed value matches. */
   oauth?: OAuthMatch;
+  /** With destructive: approve, who may approve this agent's calls; omitted: every approver. */
+  approvers?: string[];
   /** Where the policy came from, so denials can name the setting to change. */
   source?: "flags" | "file";
 }
@@ -48,10 +51,19 @@ export interface OAuthMatch {
   client_id?: string[];
 }
 
+/** A person who approves destructive calls of agents with destructive: approve. */
+export interface Approver {
+  name: string;
+  /** SHA-256 hex of the approver's key; see {@link hashKey}. */
+  key_sha256: string;
+}
+
 export interface PolicyFile {
   /** Path it was loaded from, for messages. */
   path: string;
   agents: Record<string, AgentPolicy>;
+  /** The `approvers:` mapping; empty when the file has none. */
+  approvers?: Record<string, Approver>;
   /** Settings that are valid but likely not what the operator means, one line each. */
   warnings?: string[];
 }
@@ -85,6 +97,9 @@ const MAKE_KEY =
 
 const KEY_HASH_HELP = `must be the SHA-256 of the agent key as 64 lowercase hex characters, never the key itself: ${MAKE_KEY}`;
 
+const APPROVER_LIST_HELP =
+  "must be a non-empty list of names from the top-level approvers:, e.g. [alice, bob]";
+
 const APPS_HELP = 'must be "*" (every app) or a non-empty list of app names, e.g. [my-app]';
 
 const AGENT_FIELDS = [
@@ -97,7 +112,10 @@ const AGENT_FIELDS = [
   "tools",
   "reveal_secrets",
   "oauth",
+  "approvers",
 ] as const;
+
+const DESTRUCTIVE_MODES = ["deny", "confirm", "allow", "approve"] as const;
 
 const TOOLSETS_HELP = `must be all or a non-empty list of toolsets, e.g. [core, certificates]; the toolsets are ${TOOLSET_NAMES.join(", ")}`;
 
@@ -143,7 +161,7 @@ const agentSchema = z.strictObject(
         },
       )
       .optional(),
-    destructive: z.enum(["deny", "confirm", "allow"]).optional(),
+    destructive: z.enum(DESTRUCTIVE_MODES).optional(),
     confirm_fallback: z.enum(["deny", "echo"]).optional(),
     // Names are checked after parsing (toolsetIssues), so a typo gets a suggestion.
     toolsets: z
@@ -161,14 +179,33 @@ const agentSchema = z.strictObject(
       )
       .optional(),
     reveal_secrets: z.boolean({ error: "must be true or false" }).optional(),
+    approvers: z
+      .array(z.string().min(1), { error: APPROVER_LIST_HELP })
+      .min(1, { error: APPROVER_LIST_HELP })
+      .optional(),
   },
   { error: "must be a mapping of policy fields, e.g. { access: [read], apps: [my-app] }" },
+);
+
+const APPROVER_KEY_HELP = KEY_HASH_HELP.replace("agent key", "approver key");
+
+const approverSchema = z.strictObject(
+  {
+    key_sha256: z.string({ error: APPROVER_KEY_HELP }).regex(/^[0-9a-f]{64}$/, { error: APPROVER_KEY_HELP }),
+  },
+  { error: "must be a mapping with key_sha256, e.g. alice: { key_sha256: <hash> }" },
 );
 
 const fileSchema = z.strictObject({
   agents: z.record(z.string().min(1), agentSchema, {
     error: "must be a mapping of agent names to policies, e.g. agents: { ci-deployer: { access: [read] } }",
   }),
+  approvers: z
+    .record(z.string().min(1), approverSchema, {
+      error:
+        "must be a mapping of approver names to key hashes, e.g. approvers: { alice: { key_sha256: <hash> } }",
+    })
+    .optional(),
 });
 
 type Path = readonly PropertyKey[];
@@ -209,12 +246,14 @@ function issueFor(issue: z.core.$ZodIssue, root: unknown): PolicyIssue {
   if (issue.code === "unrecognized_keys") {
     const allowed =
       path.length === 0
-        ? ["agents"]
+        ? ["agents", "approvers"]
         : last === "tools"
           ? ["allow", "deny"]
           : last === "oauth"
             ? [...OAUTH_FIELDS]
-            : [...AGENT_FIELDS];
+            : path[0] === "approvers"
+              ? ["key_sha256"]
+              : [...AGENT_FIELDS];
     const keys = issue.keys;
     return {
       at: formatPath([...path, keys[0]!]),
@@ -231,7 +270,10 @@ function issueFor(issue: z.core.$ZodIssue, root: unknown): PolicyIssue {
     };
   }
   if (issue.code === "invalid_value" && last === "destructive") {
-    return { at: formatPath(path), message: `got ${shown(got)}; must be one of deny, confirm, allow` };
+    return {
+      at: formatPath(path),
+      message: `got ${shown(got)}; must be one of ${DESTRUCTIVE_MODES.join(", ")}`,
+    };
   }
   if (issue.code === "invalid_value" && last === "confirm_fallback") {
     return { at: formatPath(path), message: `got ${shown(got)}; must be deny (the default) or echo` };
@@ -267,6 +309,7 @@ function withDefaults(
   if (raw.reveal_secrets !== undefined) policy.reveal_secrets = raw.reveal_secrets;
   if (raw.key_sha256 !== undefined) policy.key_sha256 = raw.key_sha256;
   if (raw.oauth) policy.oauth = { ...raw.oauth };
+  if (raw.approvers !== undefined) policy.approvers = [...new Set(raw.approvers)];
   return policy;
 }
 
@@ -340,25 +383,66 @@ export function checkToolNames(file: PolicyFile, knownTools: readonly string[]):
   if (issues.length > 0) throw new PolicyFileError(file.path, issues);
 }
 
-function duplicateKeyIssues(agents: Record<string, AgentPolicy>): PolicyIssue[] {
+/** Agent and approver keys: none published, none shared (an approver key must never open /mcp). */
+function duplicateKeyIssues(
+  agents: Record<string, AgentPolicy>,
+  approvers: Record<string, Approver>,
+): PolicyIssue[] {
   const seen = new Map<string, string>();
   const issues: PolicyIssue[] = [];
-  for (const [name, policy] of Object.entries(agents)) {
-    if (!policy.key_sha256) continue;
-    if (PUBLIC_KEY_HASHES.has(policy.key_sha256)) {
+  const holders = [
+    ...Object.entries(agents).map(([name, p]) => ({ section: "agents", name, hash: p.key_sha256 })),
+    ...Object.entries(approvers).map(([name, a]) => ({ section: "approvers", name, hash: a.key_sha256 })),
+  ];
+  for (const { section, name, hash } of holders) {
+    if (!hash) continue;
+    if (PUBLIC_KEY_HASHES.has(hash)) {
       issues.push({
-        at: formatPath(["agents", name, "key_sha256"]),
+        at: formatPath([section, name, "key_sha256"]),
         message: `is the hash of a key published in this project's repository, so anyone could use it; ${MAKE_KEY}`,
       });
       continue;
     }
-    const other = seen.get(policy.key_sha256);
+    const other = seen.get(hash);
     if (other !== undefined) {
       issues.push({
-        at: formatPath(["agents", name, "key_sha256"]),
-        message: `same key hash as agents.${other}; give each agent its own key`,
+        at: formatPath([section, name, "key_sha256"]),
+        message: `same key hash as ${other}; give each agent and approver its own key`,
       });
-    } else seen.set(policy.key_sha256, name);
+    } else seen.set(hash, `${section}.${name}`);
+  }
+  return issues;
+}
+
+/** `destructive: approve` needs someone to approve; agents' approver lists name known approvers. */
+function approverIssues(
+  agents: Record<string, AgentPolicy>,
+  approvers: Record<string, Approver>,
+): PolicyIssue[] {
+  const known = Object.keys(approvers);
+  const issues: PolicyIssue[] = [];
+  for (const [name, policy] of Object.entries(agents)) {
+    if (policy.destructive === "approve" && known.length === 0) {
+      issues.push({
+        at: formatPath(["agents", name, "destructive"]),
+        message:
+          "is approve, but the file has no approvers; add a top-level approvers: { alice: { key_sha256: <hash> } } " +
+          '(hash from: printf %s "$KEY" | fly-machines-mcp hash-key)',
+      });
+    }
+    (policy.approvers ?? []).forEach((approver, i) => {
+      if (approvers[approver]) return;
+      issues.push({
+        at: formatPath(["agents", name, "approvers", i]),
+        message: `unknown approver ${JSON.stringify(approver)}; the top-level approvers: are ${known.join(", ") || "none"}`,
+      });
+    });
+    if (policy.approvers && policy.destructive !== "approve") {
+      issues.push({
+        at: formatPath(["agents", name, "approvers"]),
+        message: "only applies with destructive: approve; set destructive: approve or remove approvers",
+      });
+    }
   }
   return issues;
 }
@@ -446,7 +530,10 @@ export function parsePolicy(text: string, file: string, options: PolicyOptions =
   const agents: Record<string, AgentPolicy> = {};
   for (const [name, agent] of Object.entries(parsed.data.agents))
     agents[name] = withDefaults(name, agent, options.defaultToolsets);
-  const policyFile: PolicyFile = { path: file, agents };
+  const approvers: Record<string, Approver> = {};
+  for (const [name, a] of Object.entries(parsed.data.approvers ?? {}))
+    approvers[name] = { name, key_sha256: a.key_sha256 };
+  const policyFile: PolicyFile = { path: file, agents, approvers };
   const execNoReveal = Object.values(agents).filter(
     (a) => a.access.includes("exec") && a.reveal_secrets !== true,
   );
@@ -466,8 +553,9 @@ export function parsePolicy(text: string, file: string, options: PolicyOptions =
     ];
   }
   const issues = [
-    ...duplicateKeyIssues(agents),
+    ...duplicateKeyIssues(agents, approvers),
     ...duplicateOAuthIssues(agents),
+    ...approverIssues(agents, approvers),
     ...(options.knownTools ? unknownToolIssues(policyFile, options.knownTools) : []),
   ];
   if (issues.length > 0) throw new PolicyFileError(file, issues);
@@ -547,6 +635,21 @@ export function findAgentByKey(
     if (!policy.key_sha256 || !/^[0-9a-f]{64}$/.test(policy.key_sha256)) continue;
     const stored = Buffer.from(policy.key_sha256, "hex");
     if (timingSafeEqual(stored, presented) && !found) found = { name, policy };
+  }
+  return found;
+}
+
+/** The approver whose key hash matches the presented key, compared in constant time. */
+export function findApproverByKey(
+  approvers: Readonly<Record<string, Approver>>,
+  presentedKey: string,
+): Approver | undefined {
+  if (presentedKey.trim() === "") return undefined;
+  const presented = Buffer.from(hashKey(presentedKey), "hex");
+  let found: Approver | undefined;
+  for (const approver of Object.values(approvers)) {
+    if (!/^[0-9a-f]{64}$/.test(approver.key_sha256)) continue;
+    if (timingSafeEqual(Buffer.from(approver.key_sha256, "hex"), presented) && !found) found = approver;
   }
   return found;
 }

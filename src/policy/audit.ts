@@ -22,8 +22,11 @@ export type AuditDecision =
   | "error";
 
 export interface AuditEntry {
-  /** `tool_call` before anything is sent (and for refusals); `tool_result` once the outcome is known. */
-  event?: "tool_call" | "tool_result" | "state_read";
+  /**
+   * `tool_call` before anything is sent (and for refusals); `tool_result` once the outcome is known;
+   * `approval_requested` / `approval_decided` for a call that waits for a human approver.
+   */
+  event?: "tool_call" | "tool_result" | "state_read" | "approval_requested" | "approval_decided";
   /** Joins the two lines of one allowed call. */
   callId?: string;
   agent: string;
@@ -41,6 +44,12 @@ export interface AuditEntry {
   requestId?: string;
   /** Raw arguments; they are redacted before writing. */
   args?: ToolArgs;
+  /** Links the lines of a call that waited for approval: the request, the decision, the approved call. */
+  approvalId?: string;
+  /** The approver who decided. */
+  approver?: string;
+  /** When a pending approval lapses (ISO time). */
+  expiresAt?: string;
 }
 
 export interface AuditSubject {

@@ -25,13 +25,6 @@ export function canAskClient(client: ClientCapabilitySource): boolean {
   return elicitation.form !== undefined || Object.keys(elicitation).length === 0;
 }
 
-/** The arguments without `confirm`, and what `confirm` held. */
-export function splitConfirm(args: ToolArgs): { args: ToolArgs; echoed: unknown } {
-  if (!Object.hasOwn(args, CONFIRM_FIELD)) return { args, echoed: undefined };
-  const { [CONFIRM_FIELD]: echoed, ...rest } = args;
-  return { args: rest, echoed };
-}
-
 /** JSON with keys sorted at every level, so equal arguments give equal text. */
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
@@ -93,7 +86,7 @@ export interface EchoInput {
   fallback: ConfirmFallback | undefined;
   client: ClientCapabilitySource;
   tool: Pick<ToolDef, "name" | "title" | "path" | "appArg" | "sensitive">;
-  /** The call's arguments without `confirm` (see splitConfirm). */
+  /** The call's arguments without `confirm` (see splitLocalFields). */
   args: ToolArgs;
   /** What the gate asks to confirm; it names the losses, so they are bound into the phrase. */
   message: string;

@@ -208,7 +208,9 @@ function destructiveDecision(
           `set ${agentRef(policy)}.destructive to confirm (asks first) or allow`,
         ),
       );
+    // With approve, the same question goes to a named approver instead of the agent's client.
     case "confirm":
+    case "approve":
       return { kind: "confirm", message: `Allow ${what}? This is destructive and cannot be undone.` };
   }
 }

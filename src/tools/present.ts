@@ -1,6 +1,6 @@
 import type { CallToolResult, ToolAnnotations } from "@modelcontextprotocol/server";
 import { z } from "zod";
-import { CONFIRM_FIELD, confirmInput, mayNeedConfirmation } from "./confirm-field.js";
+import { withLocalFields } from "./local-fields.js";
 import { portableSchema } from "./portable.js";
 import type { DeclaredShape } from "./results.js";
 import type { ToolDef } from "./types.js";
@@ -53,8 +53,7 @@ function buildInputWithDefaults(tool: ToolDef, defaults: ArgDefaults): z.ZodObje
     const description = schema.description ?? field;
     overrides[field] = (schema as z.ZodType).optional().describe(`${description} (default: ${value})`);
   }
-  if (mayNeedConfirmation(tool)) overrides[CONFIRM_FIELD] = confirmInput;
-  return Object.keys(overrides).length ? tool.input.extend(overrides) : tool.input;
+  return withLocalFields(tool, Object.keys(overrides).length ? tool.input.extend(overrides) : tool.input);
 }
 
 export function applyDefaults(

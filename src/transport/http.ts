@@ -2,6 +2,8 @@ import { createServer as createHttpServer, type IncomingMessage, type ServerResp
 import type { AddressInfo } from "node:net";
 import type { McpServer } from "@modelcontextprotocol/server";
 import type { Logger } from "pino";
+import { APPROVALS_PATH, type Approvals } from "../approvals/service.js";
+import { mountApprovals } from "../approvals/web.js";
 import type { AccessControl } from "../server.js";
 import type { AgentDirectory } from "./http-agents.js";
 import { bearerKey, createHeaderGuard, isLoopbackAddress } from "./http-guards.js";
@@ -50,6 +52,8 @@ export interface HttpServerOptions {
   maxConnections?: number;
   /** How long close() waits for in-flight requests. */
   shutdownGraceMs?: number;
+  /** Pending approvals: serves /approvals for approvers (destructive: approve). */
+  approvals?: Approvals;
   logger: Logger;
 }
 
@@ -153,6 +157,13 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
         onExpired: (s) => logger.info({ agent: s.agent, session: s.id }, "MCP session expired after idling"),
       });
   const handleMcp = createMcpHandler({ serverFor: opts.serverFor, sessions, maxBodyBytes, logger });
+  const approvals =
+    opts.approvals &&
+    mountApprovals(opts.approvals, {
+      isAgentKey: (key) => opts.agents.authenticate(key) !== undefined,
+      allowedOrigins: opts.allowedOrigins,
+      logger,
+    });
 
   let closing = false;
   let inflight = 0;
@@ -173,6 +184,8 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
     const key = bearerKey(req.headers.authorization);
     const byKey = key && opts.agents.size > 0 ? opts.agents.authenticate(key) : undefined;
     if (byKey) return byKey;
+    if (key && opts.approvals?.approverByKey(key))
+      return keyRefusal(`Forbidden: an approver key opens ${APPROVALS_PATH}, not ${MCP_PATH}`);
     if (oauth) {
       const what = opts.agents.size > 0 ? "an agent key or an access token" : "an access token";
       return oauth.authenticate(
@@ -192,6 +205,13 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
       return;
     }
     if (oauth?.serveMetadata(req, res, path)) return;
+    if (approvals?.handles(path ?? "")) {
+      // Host is checked as for MCP (DNS rebinding); the page checks Origin itself, against its own.
+      const refusedHost = guard({ headers: { host: req.headers.host } } as IncomingMessage);
+      if (refusedHost) sendRpcError(res, 403, RPC.serverError, `Forbidden: ${refusedHost}`);
+      else await approvals.handle(req, res);
+      return;
+    }
     if (path !== MCP_PATH) {
       sendRpcError(res, 404, RPC.serverError, `Not found: the MCP endpoint is ${MCP_PATH}`);
       return;
@@ -269,6 +289,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
   http.on("error", (error) => logger.error({ err: error }, "HTTP server error"));
   const url = urlOf(http.address() as AddressInfo);
   oauth?.listening(url);
+  approvals?.listening(new URL(url).origin);
   logger.info({ url, stateless: opts.stateless, agents: opts.agents.size }, "MCP over HTTP listening");
 
   function drained(): Promise<void> {

@@ -132,7 +132,7 @@ describe("loadPolicyFile", () => {
     const path = write("field.yaml", "agents:\n  a:\n    acess: [read]\n");
     const err = await errorOf(path);
     expect(err.message).toBe(
-      `policy file ${path}: agents.a.acess: unknown field "acess"; allowed fields here: key_sha256, access, apps, destructive, confirm_fallback, toolsets, tools, reveal_secrets, oauth`,
+      `policy file ${path}: agents.a.acess: unknown field "acess"; allowed fields here: key_sha256, access, apps, destructive, confirm_fallback, toolsets, tools, reveal_secrets, oauth, approvers`,
     );
   });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { confirmPhrase, echoConfirmation, splitConfirm } from "../../src/policy/echo-confirm.js";
+import { confirmPhrase, echoConfirmation } from "../../src/policy/echo-confirm.js";
 import { allTools } from "../../src/tools/index.js";
+import { splitLocalFields } from "../../src/tools/local-fields.js";
 import type { ToolDef } from "../../src/tools/types.js";
 
 const tool = (name: string): ToolDef => allTools.find((t) => t.name === name) ?? expect.unreachable(name);
@@ -62,10 +63,10 @@ describe("the README's example", () => {
   });
 });
 
-describe("splitConfirm", () => {
+describe("splitLocalFields", () => {
   it("takes confirm out and leaves the rest", () => {
-    expect(splitConfirm({ a: 1, confirm: "x" })).toEqual({ args: { a: 1 }, echoed: "x" });
-    expect(splitConfirm({ a: 1 })).toEqual({ args: { a: 1 }, echoed: undefined });
+    expect(splitLocalFields({ a: 1, confirm: "x" })).toEqual({ args: { a: 1 }, local: { confirm: "x" } });
+    expect(splitLocalFields({ a: 1 })).toEqual({ args: { a: 1 }, local: {} });
   });
 });
 

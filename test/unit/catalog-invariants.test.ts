@@ -247,7 +247,7 @@ describe("catalog invariants", () => {
   });
 
   it("every published input field is sent to Fly or is one of the local fields", () => {
-    // `confirm` (the echo confirmation) on exactly the tools that can need confirmation.
+    // `confirm` (echo) and `approval_id` (human approval) on exactly the tools that can need confirmation.
     const mayConfirm = new Set([...ALWAYS_DESTRUCTIVE, ...BY_ARGUMENTS.map(([n]) => n), ...BY_STATE]);
     for (const t of allTools) {
       const sent = new Set([
@@ -258,7 +258,10 @@ describe("catalog invariants", () => {
       ]);
       const published = Object.keys(inputWithDefaults(t, { app_name: APP, org_slug: "personal" }).shape);
       const unsent = published.filter((f) => !sent.has(f)).sort();
-      const local = [...(LOCAL_FIELDS[t.name] ?? []), ...(mayConfirm.has(t.name) ? ["confirm"] : [])].sort();
+      const local = [
+        ...(LOCAL_FIELDS[t.name] ?? []),
+        ...(mayConfirm.has(t.name) ? ["approval_id", "confirm"] : []),
+      ].sort();
       expect([t.name, unsent]).toEqual([t.name, local]);
     }
   });

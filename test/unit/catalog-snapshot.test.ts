@@ -105,6 +105,11 @@ const catalog = [...allTools]
     destructive: destructiveFacts(tool),
     annotations: annotationsOf(tool),
     listed: listing(tool),
+    // Fields the server reads itself (approval_id), added by rule; never sent to Fly.
+    local:
+      Object.keys(inputWithDefaults(tool, {}).shape)
+        .filter((f) => !(f in tool.input.shape))
+        .join(" ") || "-",
   }));
 
 describe("catalog snapshot", () => {
