@@ -208,7 +208,7 @@ describe("keys stay on their side", () => {
       },
       body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
     });
-    expect(mcp.status).toBe(401);
+    expect(mcp.status).toBe(403);
     expect(mcp.text).toContain("an approver key opens /approvals, not /mcp");
 
     const nobody = await raw(fx.handle.url, { method: "GET", path: "/approvals/api/pending" });

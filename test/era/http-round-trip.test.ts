@@ -275,7 +275,7 @@ describe("2026-07-28 over HTTP: the wire", () => {
       },
       body: "{}",
     });
-    expect(reply.status).toBe(401);
+    expect(reply.status).toBe(403);
   });
 });
 
