@@ -24,7 +24,7 @@ const result = (id: number, text: string): JSONRPCMessage => ({
   result: { content: [{ type: "text", text }] },
 });
 const textIn = (m: JSONRPCMessage | undefined) =>
-  (m as { result: { content: Array<{ text: string }> } }).result.content[0]!.text;
+  (m as unknown as { result: { content: Array<{ text: string }> } }).result.content[0]!.text;
 
 describe("scrubOutgoing", () => {
   it("scrubs a token-shaped string in anything the server sends", async () => {
