@@ -52,6 +52,16 @@ async function listCost(tools: readonly ToolDef[], access?: AccessControl): Prom
   return costOf({ tools: list }, list.length);
 }
 
+/**
+ * The same list without output schemas: what a host pays that hands tools to the model as name,
+ * description and input schema (the Anthropic and OpenAI tool formats have no output field) and
+ * keeps the output schema for validating results.
+ */
+async function inputOnlyCost(tools: readonly ToolDef[]): Promise<Cost> {
+  const list = (await listed(tools)).map(({ outputSchema: _, ...tool }) => tool);
+  return costOf({ tools: list }, list.length);
+}
+
 export async function runContext(): Promise<BenchResult> {
   const defaults = selectTools(DEFAULT_TOOLSETS);
   const readOnly = createAccessControl({ scope: "org", policy: policyFromFlags({ access: "read" }) });
@@ -63,6 +73,8 @@ export async function runContext(): Promise<BenchResult> {
 
   const full = await listCost(allTools);
   const byDefault = await listCost(defaults);
+  const fullInputOnly = await inputOnlyCost(allTools);
+  const defaultInputOnly = await inputOnlyCost(defaults);
   const readAgent = await listCost(defaults, readOnly);
   const deployAgent = await listCost(defaults, deploy);
 
@@ -81,6 +93,8 @@ export async function runContext(): Promise<BenchResult> {
     );
   line("full catalog (all)", full);
   line(`default (${DEFAULT_TOOLSETS.join("+")})`, byDefault);
+  line("full catalog, no output schemas", fullInputOnly);
+  line("default, no output schemas", defaultInputOnly);
   line("read-only agent", readAgent);
   line("deploy-scoped agent", deployAgent);
   console.log("  per toolset:");
@@ -100,6 +114,11 @@ export async function runContext(): Promise<BenchResult> {
       goal("context: default list", byDefault, 6_000),
       goal("context: read-only agent", readAgent, 2_500),
       {
+        name: "context: full / default without output schemas",
+        figure: `${int(fullInputOnly.tokens)} / ${int(defaultInputOnly.tokens)} tokens`,
+        goal: "-",
+      },
+      {
         name: "context: deploy-scoped agent",
         figure: `${int(deployAgent.tokens)} tokens, ${deployAgent.tools} tools`,
         goal: "-",
@@ -108,6 +127,8 @@ export async function runContext(): Promise<BenchResult> {
     figures: {
       full,
       default: byDefault,
+      fullInputOnly,
+      defaultInputOnly,
       readOnly: readAgent,
       deployScoped: deployAgent,
       perToolset,

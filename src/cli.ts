@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command, Option } from "commander";
-import { type CliFlags, type Config, ConfigError, resolveConfig } from "./config.js";
+import { type CliFlags, type Config, ConfigError, decimal, resolveConfig } from "./config.js";
 import { createLogger } from "./log.js";
 import { findAgentByKey, hashKey } from "./policy/agent-policy.js";
 import { clientConfirmationNotice } from "./policy/confirm.js";
@@ -220,9 +220,9 @@ program
   .option("--host <host>", "bind address", "127.0.0.1")
   .option("--no-rate-limits", "turn Fly's per-action rate limits off")
   .action(async (opts: { port: string; host: string; rateLimits: boolean }) => {
-    const port = opts.port.trim() === "" ? Number.NaN : Number(opts.port);
+    const port = decimal(opts.port) ?? Number.NaN;
     if (!Number.isInteger(port) || port < 0 || port > 65535)
-      fail("sandbox --port: must be a port number from 0 to 65535");
+      fail("sandbox --port: must be a port number from 0 to 65535 in plain decimal, e.g. --port 4280");
     if (opts.host.trim() === "") fail("sandbox --host: must be an address, e.g. 127.0.0.1");
     const { startSandboxServer } = await import("./sandbox/index.js");
     const served = await startSandboxServer({ port, host: opts.host, rateLimits: opts.rateLimits });

@@ -47,7 +47,11 @@ export const ConfigSchema = z
     transport: z.enum(["stdio", "http"]),
     sandbox: z.boolean(),
     token: z.string().min(1).optional(),
-    apiHostname: z.url({ message: "FLY_API_HOSTNAME must be a URL such as https://api.machines.dev" }),
+    // Only http(s): the token goes with every request, and no other scheme carries it as Fly expects.
+    apiHostname: z.url({
+      protocol: /^https?$/,
+      message: "must be an http or https URL such as https://api.machines.dev",
+    }),
     app: appName.optional(),
     /** The app this server itself runs in on Fly; out of reach unless a policy names it. */
     ownApp: z.string().optional(),
@@ -75,11 +79,12 @@ export const ConfigSchema = z
     revealSecrets: z.boolean(),
     auditLog: z.string().optional(),
     host: z.string().min(1),
+    // 0 asks the system for a free port (tests use it).
     port: z
-      .number({ error: "must be a port number from 0 to 65535, e.g. --port 8080" })
+      .number({ error: "must be a port number from 0 to 65535 in plain decimal, e.g. --port 8080" })
       .int()
-      .min(0)
-      .max(65535),
+      .min(0, "must be a port number from 0 to 65535 in plain decimal, e.g. --port 8080")
+      .max(65535, "must be a port number from 0 to 65535 in plain decimal, e.g. --port 8080"),
     allowedHosts: z.array(z.string()).optional(),
     allowedOrigins: z.array(z.string()).optional(),
     stateless: z.boolean(),
@@ -254,9 +259,16 @@ export interface CliFlags {
   oauthClientId?: string;
 }
 
-/** A numeric flag: absent stays undefined; "" and words become NaN, which validation refuses. */
-const numeric = (value: string | undefined): number | undefined =>
-  value === undefined ? undefined : value.trim() === "" ? Number.NaN : Number(value);
+/**
+ * A numeric flag in plain decimal: absent stays undefined; anything else that is not digits (with a
+ * fraction where `fraction` allows) becomes NaN, which validation refuses. JavaScript's Number()
+ * would read "0x50" as 80 and "1e3" as 1000, and "" as 0.
+ */
+export function decimal(value: string | undefined, fraction = false): number | undefined {
+  if (value === undefined) return undefined;
+  return (fraction ? /^\d+(\.\d+)?$/ : /^\d+$/).test(value.trim()) ? Number(value) : Number.NaN;
+}
+const seconds = (value: string | undefined) => decimal(value, true);
 
 const FLAG_NAMES: Record<string, string> = {
   token: "FLY_API_TOKEN",
@@ -329,20 +341,20 @@ export function resolveConfig(flags: CliFlags, env: NodeJS.ProcessEnv): Config {
     revealSecrets: flags.revealSecrets ?? false,
     auditLog: flags.auditLog,
     host: flags.host ?? "127.0.0.1",
-    port: flags.port === undefined ? 8080 : flags.port.trim() === "" ? Number.NaN : Number(flags.port),
+    port: decimal(flags.port) ?? 8080,
     allowedHosts: csv(flags.allowedHosts),
     allowedOrigins: csv(flags.allowedOrigins),
     stateless: flags.stateless ?? false,
     allowKeylessLoopback: flags.allowKeylessLoopback ?? false,
-    maxSessions: numeric(flags.maxSessions),
-    maxSessionsPerAgent: numeric(flags.maxSessionsPerAgent),
-    maxConnections: numeric(flags.maxConnections),
-    headersTimeoutS: numeric(flags.headersTimeout),
-    requestTimeoutS: numeric(flags.requestTimeout),
-    confirmTimeoutS: numeric(flags.confirmTimeout) ?? DEFAULT_CONFIRM_TIMEOUT_MS / 1000,
+    maxSessions: decimal(flags.maxSessions),
+    maxSessionsPerAgent: decimal(flags.maxSessionsPerAgent),
+    maxConnections: decimal(flags.maxConnections),
+    headersTimeoutS: seconds(flags.headersTimeout),
+    requestTimeoutS: seconds(flags.requestTimeout),
+    confirmTimeoutS: seconds(flags.confirmTimeout) ?? DEFAULT_CONFIRM_TIMEOUT_MS / 1000,
     redisUrl: flags.redisUrl ?? (env.FLY_MCP_REDIS_URL?.trim() || undefined),
-    replicas: numeric(flags.replicas) ?? DEFAULT_REPLICAS,
-    approvalTtlS: numeric(flags.approvalTtl) ?? DEFAULT_APPROVAL_TTL_MS / 1000,
+    replicas: decimal(flags.replicas) ?? DEFAULT_REPLICAS,
+    approvalTtlS: seconds(flags.approvalTtl) ?? DEFAULT_APPROVAL_TTL_MS / 1000,
     approvalWebhook: flags.approvalWebhook,
     approvalsUrl: flags.approvalsUrl,
     logLevel: flags.logLevel ?? env.LOG_LEVEL ?? "info",

@@ -75,6 +75,8 @@ export interface AuditLogOptions {
   secrets?: readonly string[];
   /** Write errors (disk full); the default reports once on stderr. */
   onError?: (error: Error) => void;
+  /** The system call that writes to a file or stderr (tests inject one that fails part-way). */
+  writeSync?: (fd: number, buffer: Buffer) => number;
 }
 
 /** The audit line could not be written; the call it describes must not go ahead. */
@@ -176,13 +178,20 @@ export function auditLine(
   return `${scrubText(JSON.stringify(out), secrets)}\n`;
 }
 
-/** Writes a whole buffer to a descriptor, waiting briefly when a pipe is full. */
-function writeAllSync(fd: number, text: string): void {
+type Write = NonNullable<AuditLogOptions["writeSync"]>;
+
+/**
+ * Writes a whole buffer to a descriptor, waiting briefly when a pipe is full. Returns nothing; when
+ * it throws, `progress.written` says how many bytes got out before the failure.
+ */
+function writeAllSync(fd: number, text: string, write: Write, progress: { written: number }): void {
   let buffer = Buffer.from(text, "utf8");
   let busy = 0;
   while (buffer.length > 0) {
     try {
-      buffer = buffer.subarray(writeSync(fd, buffer));
+      const n = write(fd, buffer);
+      progress.written += n;
+      buffer = buffer.subarray(n);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if ((code !== "EAGAIN" && code !== "EBUSY") || ++busy > 1000) throw error;
@@ -196,10 +205,22 @@ interface Sink {
   close(): Promise<void>;
 }
 
-function fileSink(fd: number, owned: boolean): Sink {
+function fileSink(fd: number, owned: boolean, write: Write): Sink {
   let open = true;
+  // A write that failed part-way left the head of a line behind: the next line starts on a new line,
+  // so a reader loses only the line of the call that was refused, never the one after it.
+  let midLine = false;
   return {
-    write: (line) => writeAllSync(fd, line),
+    write(line) {
+      const progress = { written: 0 };
+      try {
+        writeAllSync(fd, midLine ? `\n${line}` : line, write, progress);
+        midLine = false;
+      } catch (error) {
+        if (progress.written > 0) midLine = true;
+        throw error;
+      }
+    },
     close: async () => {
       if (owned && open) closeSync(fd);
       open = false;
@@ -224,13 +245,13 @@ function streamSink(stream: NodeJS.WritableStream): Sink {
 }
 
 /** Opens the audit destination; a bad path fails here, at start, not on the first call. */
-function openSink(destination: AuditLogOptions["destination"]): Sink {
-  if (destination === undefined) return fileSink(2, false);
+function openSink(destination: AuditLogOptions["destination"], write: Write): Sink {
+  if (destination === undefined) return fileSink(2, false, write);
   if (typeof destination !== "string") return streamSink(destination);
   checkWritableFile(destination, "--audit-log");
   try {
     mkdirSync(dirname(destination), { recursive: true });
-    return fileSink(openSync(destination, "a"), true);
+    return fileSink(openSync(destination, "a"), true, write);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? "error";
     throw new Error(
@@ -253,7 +274,7 @@ export function createAuditLog(options: AuditLogOptions = {}): AuditLog {
       reported = true;
       process.stderr.write(`audit log: write failed: ${scrubText(error.message, secrets)}\n`);
     });
-  const sink = openSink(options.destination);
+  const sink = openSink(options.destination, options.writeSync ?? writeSync);
 
   let closed = false;
   let closing: Promise<void> | undefined;

@@ -21,7 +21,8 @@ export function inputBoundsProblem(args: unknown): string | undefined {
     }
     if (value === null || typeof value !== "object") continue;
     if (path.length >= INPUT_LIMITS.depth) {
-      const shown = formatPath(path.slice(0, 6)) + (path.length > 6 ? "..." : "");
+      // Here the path is at least INPUT_LIMITS.depth long: show its head only.
+      const shown = `${formatPath(path.slice(0, 6))}...`;
       return `${shown}: nested deeper than ${INPUT_LIMITS.depth} levels; no Fly API field needs that, flatten the value`;
     }
     const entries: Array<[PropertyKey, unknown]> = Array.isArray(value)

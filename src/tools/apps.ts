@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { waitForApp } from "./app-ready.js";
 import { appName, cursor, full, limit, orgSlug } from "./fields.js";
-import { appList, okOrBody } from "./results.js";
+import { appOutput } from "./outputs.js";
+import { answers, appList, okOrBody } from "./results.js";
 import { defineTools } from "./types.js";
 
 export const appTools = defineTools([
@@ -29,6 +30,7 @@ export const appTools = defineTools([
     destructive: false,
     method: "GET",
     path: "/apps/{app_name}",
+    shape: answers(appOutput),
     input: z.object({ app_name: appName }),
   },
   {

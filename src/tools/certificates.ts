@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { appName, cursor, full, hostname } from "./fields.js";
-import { certificateList, okOrBody } from "./results.js";
+import { certificateOutput, customRemovalOutput } from "./outputs.js";
+import { answers, certificateList, okOrBody } from "./results.js";
 import { defineTools } from "./types.js";
 
 const target = { app_name: appName, hostname };
@@ -36,6 +37,7 @@ export const certificateTools = defineTools([
     destructive: false,
     method: "GET",
     path: "/apps/{app_name}/certificates/{hostname}",
+    shape: answers(certificateOutput),
     input: z.object(target),
   },
   {
@@ -49,6 +51,7 @@ export const certificateTools = defineTools([
     destructive: false,
     method: "POST",
     path: "/apps/{app_name}/certificates/acme",
+    shape: answers(certificateOutput),
     input: z.object({ app_name: appName, hostname: hostname.describe("Hostname to certify") }),
     body: ["hostname"],
   },
@@ -62,6 +65,7 @@ export const certificateTools = defineTools([
     destructive: false,
     method: "POST",
     path: "/apps/{app_name}/certificates/custom",
+    shape: answers(certificateOutput),
     input: z.object({
       app_name: appName,
       hostname: hostname.describe("Hostname the certificate is for"),
@@ -83,6 +87,7 @@ export const certificateTools = defineTools([
     idempotent: true,
     method: "POST",
     path: "/apps/{app_name}/certificates/{hostname}/check",
+    shape: answers(certificateOutput),
     input: z.object(target),
   },
   {
@@ -108,6 +113,7 @@ export const certificateTools = defineTools([
     destructive: true,
     method: "DELETE",
     path: "/apps/{app_name}/certificates/{hostname}/acme",
+    shape: answers(certificateOutput),
     input: z.object(target),
   },
   {
@@ -120,6 +126,7 @@ export const certificateTools = defineTools([
     destructive: true,
     method: "DELETE",
     path: "/apps/{app_name}/certificates/{hostname}/custom",
+    shape: answers(customRemovalOutput),
     input: z.object(target),
   },
 ]);

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { anySignal, appName, duration, leaseNonce, machineId, stopSignal, versionId } from "./fields.js";
 import { destroyedBySignal, destroyedByStop, killsAtOnce } from "./losses.js";
-import { execResult, okOrBody } from "./results.js";
+import { waitOutput } from "./outputs.js";
+import { answers, execResult, okOrBody } from "./results.js";
 import { defineTools } from "./types.js";
 
 const NONCE = { lease_nonce: "fly-machine-lease-nonce" } as const;
@@ -146,6 +147,7 @@ export const controlTools = defineTools([
     destructive: false,
     method: "GET",
     path: "/apps/{app_name}/machines/{machine_id}/wait",
+    shape: answers(waitOutput),
     input: z.object({
       ...target,
       state: z

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { appName, ipAddress, orgSlug, region } from "./fields.js";
-import { okOrBody } from "./results.js";
+import { ipOutput, ipsOutput } from "./outputs.js";
+import { answers, okOrBody } from "./results.js";
 import { defineTools } from "./types.js";
 
 export const ipTools = defineTools([
@@ -14,6 +15,7 @@ export const ipTools = defineTools([
     destructive: false,
     method: "GET",
     path: "/apps/{app_name}/ip_assignments",
+    shape: answers(ipsOutput),
     input: z.object({ app_name: appName }),
   },
   {
@@ -26,6 +28,7 @@ export const ipTools = defineTools([
     destructive: false,
     method: "POST",
     path: "/apps/{app_name}/ip_assignments",
+    shape: answers(ipOutput),
     input: z.object({
       app_name: appName,
       type: z

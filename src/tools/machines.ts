@@ -13,8 +13,9 @@ import {
   versionId,
 } from "./fields.js";
 import { deepMerge } from "./merge.js";
+import { machineOutput } from "./outputs.js";
 import { RefusedCall } from "./request.js";
-import { machineList, okOrBody } from "./results.js";
+import { answers, machineList, okOrBody } from "./results.js";
 import { withMinSecretsVersion } from "./secrets-versions.js";
 import { defineTools, type ToolArgs, type ToolContext } from "./types.js";
 
@@ -110,6 +111,7 @@ export const machineTools = defineTools([
     destructive: false,
     method: "GET",
     path: "/apps/{app_name}/machines/{machine_id}",
+    shape: answers(machineOutput),
     input: z.object({
       app_name: appName,
       machine_id: machineId,
@@ -129,6 +131,7 @@ export const machineTools = defineTools([
     destructive: false,
     method: "POST",
     path: "/apps/{app_name}/machines",
+    shape: answers(machineOutput),
     input: z.object({
       app_name: appName,
       config: newMachineConfig,
@@ -160,6 +163,7 @@ export const machineTools = defineTools([
     destructive: false,
     method: "POST",
     path: "/apps/{app_name}/machines/{machine_id}",
+    shape: answers(machineOutput),
     input: z.object({
       app_name: appName,
       machine_id: machineId,

@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { appName, machineId } from "./fields.js";
+import { memoryOutput, reclaimOutput } from "./outputs.js";
+import { answers } from "./results.js";
 import { defineTools } from "./types.js";
 
 const target = { app_name: appName, machine_id: machineId };
@@ -15,6 +17,7 @@ export const memoryTools = defineTools([
     destructive: false,
     method: "GET",
     path: "/apps/{app_name}/machines/{machine_id}/memory",
+    shape: answers(memoryOutput),
     input: z.object(target),
   },
   {
@@ -28,6 +31,7 @@ export const memoryTools = defineTools([
     destructive: false,
     method: "PUT",
     path: "/apps/{app_name}/machines/{machine_id}/memory",
+    shape: answers(memoryOutput),
     input: z.object({ ...target, limit_mb: z.number().int().min(1).describe("New limit in MB") }),
     body: ["limit_mb"],
   },
@@ -41,6 +45,7 @@ export const memoryTools = defineTools([
     destructive: false,
     method: "POST",
     path: "/apps/{app_name}/machines/{machine_id}/memory/reclaim",
+    shape: answers(reclaimOutput),
     input: z.object({ ...target, amount_mb: z.number().int().min(1).describe("MB to reclaim") }),
     body: ["amount_mb"],
   },

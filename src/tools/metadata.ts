@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { appName, machineId, metadataKey, versionId } from "./fields.js";
 import { lostMetadata, removedMetadataKeys } from "./losses.js";
-import { okOrBody } from "./results.js";
+import { metadataOutput, metadataValueOutput } from "./outputs.js";
+import { answers, okOrBody } from "./results.js";
 import { defineTools, type ToolArgs } from "./types.js";
 
 const target = { app_name: appName, machine_id: machineId };
@@ -30,6 +31,7 @@ export const metadataTools = defineTools([
     destructive: false,
     method: "GET",
     path: "/apps/{app_name}/machines/{machine_id}/metadata",
+    shape: answers(metadataOutput),
     input: z.object(target),
   },
   {
@@ -58,6 +60,7 @@ export const metadataTools = defineTools([
     destructive: false,
     method: "GET",
     path: "/apps/{app_name}/machines/{machine_id}/metadata/{key}",
+    shape: answers(metadataValueOutput),
     input: z.object(keyTarget),
   },
   {

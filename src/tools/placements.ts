@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { withListKeys } from "./casing.js";
 import { orgSlug } from "./fields.js";
+import { placementsOutput } from "./outputs.js";
+import { answers } from "./results.js";
 import { defineTools } from "./types.js";
 
 export const placementTools = defineTools([
@@ -42,6 +44,8 @@ export const placementTools = defineTools([
     }),
     body: ["org_slug", "region", "count", "compute", "volume_name", "volume_size_bytes"],
     // fly-go's RegionPlacement has no JSON tags, so Fly may answer `Regions: [{Region, Count, ...}]`.
-    shape: (res) => withListKeys(res.data, [], "regions", ["region", "count", "concurrency"]),
+    shape: answers(placementsOutput, (res) =>
+      withListKeys(res.data, [], "regions", ["region", "count", "concurrency"]),
+    ),
   },
 ]);

@@ -1,11 +1,12 @@
 type Json = Record<string, unknown>;
 const isJson = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
 
-// Keywords whose value may be a bare boolean schema.
+// Keywords whose value may be a bare boolean schema, or that constrain nothing when they accept anything.
 const BOOLEAN_SCHEMA_KEYWORDS = new Set([
   "additionalProperties",
   "unevaluatedProperties",
   "unevaluatedItems",
+  "items",
 ]);
 // Keywords that say nothing about the value: a schema with only these accepts anything.
 const ANNOTATIONS = new Set([
@@ -23,14 +24,22 @@ const acceptsAnything = (node: Json) => Object.keys(node).every((k) => ANNOTATIO
 /**
  * Rewrites a JSON Schema into the spelling every client accepts (the MCP Inspector's portability
  * rules; clients that map schemas onto a single-`type` dialect such as Gemini's): a free-form
- * `additionalProperties: {}` is dropped, and `type: [a, b]` becomes `anyOf` of single types.
- * The set of accepted values does not change.
+ * `additionalProperties: {}` or `items: {}` is dropped, and `type: [a, b]` becomes `anyOf` of single
+ * types. The set of accepted values does not change. Also dropped, as they say nothing and cost
+ * tokens in every client's context: an empty `properties`, and zod's integer bounds at
+ * +-Number.MAX_SAFE_INTEGER (the server's own check still applies them).
  */
 export function portableSchema(node: Json): Json {
   const out: Json = {};
   for (const [key, value] of Object.entries(node)) {
     // Absent means the same as a free-form `{}` or `true`, in no tokens at all.
     if (BOOLEAN_SCHEMA_KEYWORDS.has(key) && (value === true || (isJson(value) && acceptsAnything(value))))
+      continue;
+    else if (key === "properties" && isJson(value) && Object.keys(value).length === 0) continue;
+    else if (
+      (key === "minimum" || key === "maximum") &&
+      Math.abs(value as number) === Number.MAX_SAFE_INTEGER
+    )
       continue;
     else if (key === "properties" || key === "definitions" || key === "$defs" || key === "patternProperties")
       out[key] = isJson(value)

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { appName, orgSlug, postgresClusterId, region } from "./fields.js";
-import { okOrBody } from "./results.js";
+import { dataListOutput, dataObjectOutput } from "./outputs.js";
+import { answers, okOrBody } from "./results.js";
 import { defineTools } from "./types.js";
 
 const cluster = { postgres_cluster_id: postgresClusterId };
@@ -17,6 +18,7 @@ export const postgresClusterTools = defineTools([
     destructive: false,
     method: "GET",
     path: "/postgres",
+    shape: answers(dataListOutput),
     input: z.object({
       org_slug: orgSlug,
       include_deleted: z.boolean().optional().describe("Include deleted clusters"),
@@ -33,6 +35,7 @@ export const postgresClusterTools = defineTools([
     destructive: false,
     method: "GET",
     path: "/postgres/{postgres_cluster_id}",
+    shape: answers(dataObjectOutput),
     input: z.object(cluster),
   },
   {
@@ -45,6 +48,7 @@ export const postgresClusterTools = defineTools([
     destructive: false,
     method: "POST",
     path: "/postgres",
+    shape: answers(dataObjectOutput),
     input: z.object({
       org_slug: orgSlug,
       plan: z.enum(["basic", "starter", "launch", "scale", "Performance"]).describe("Size plan"),
@@ -89,6 +93,7 @@ export const postgresClusterTools = defineTools([
     destructive: false,
     method: "POST",
     path: "/postgres/{postgres_cluster_id}/fork",
+    shape: answers(dataObjectOutput),
     input: z.object({ ...cluster, name: newName.describe("New cluster's name; default <name>-fork") }),
     body: ["name"],
   },
@@ -102,6 +107,7 @@ export const postgresClusterTools = defineTools([
     destructive: false,
     method: "POST",
     path: "/postgres/{postgres_cluster_id}/restore",
+    shape: answers(dataObjectOutput),
     input: z.object({
       ...cluster,
       backup_id: z.string().max(128).optional().describe("Backup id from postgres_backups_list"),
@@ -125,6 +131,7 @@ export const postgresClusterTools = defineTools([
     idempotent: true,
     method: "POST",
     path: "/postgres/{postgres_cluster_id}/attachments",
+    shape: answers(dataObjectOutput),
     input: z.object({ ...cluster, app_name: appName.describe("App to attach") }),
     body: ["app_name"],
   },
@@ -151,6 +158,7 @@ export const postgresClusterTools = defineTools([
     destructive: false,
     method: "GET",
     path: "/postgres/{postgres_cluster_id}/backups",
+    shape: answers(dataListOutput),
     input: z.object(cluster),
   },
   {

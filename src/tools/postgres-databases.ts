@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { databaseName, extensionName, postgresClusterId } from "./fields.js";
-import { okOrBody } from "./results.js";
+import { dataListOutput, dataObjectOutput } from "./outputs.js";
+import { answers, okOrBody } from "./results.js";
 import { defineTools } from "./types.js";
 
 const cluster = { postgres_cluster_id: postgresClusterId };
@@ -17,6 +18,7 @@ export const postgresDatabaseTools = defineTools([
     destructive: false,
     method: "GET",
     path: "/postgres/{postgres_cluster_id}/databases",
+    shape: answers(dataListOutput),
     input: z.object(cluster),
   },
   {
@@ -29,6 +31,7 @@ export const postgresDatabaseTools = defineTools([
     destructive: false,
     method: "POST",
     path: "/postgres/{postgres_cluster_id}/databases",
+    shape: answers(dataObjectOutput),
     input: z.object({ ...cluster, name: databaseName.describe("New database name") }),
     body: ["name"],
   },
@@ -42,6 +45,7 @@ export const postgresDatabaseTools = defineTools([
     destructive: true,
     method: "DELETE",
     path: "/postgres/{postgres_cluster_id}/databases/{database_name}",
+    shape: answers(dataObjectOutput),
     input: z.object(database),
   },
   {
@@ -54,6 +58,7 @@ export const postgresDatabaseTools = defineTools([
     destructive: false,
     method: "GET",
     path: "/postgres/{postgres_cluster_id}/databases/{database_name}/extensions",
+    shape: answers(dataListOutput),
     input: z.object(database),
   },
   {
@@ -103,6 +108,7 @@ export const postgresDatabaseTools = defineTools([
     destructive: false,
     method: "GET",
     path: "/postgres/{postgres_cluster_id}/queries/active",
+    shape: answers(dataListOutput),
     input: z.object({ ...cluster, database: databaseName.describe("Database to inspect") }),
     query: ["database"],
   },
@@ -116,6 +122,7 @@ export const postgresDatabaseTools = defineTools([
     destructive: false,
     method: "GET",
     path: "/postgres/{postgres_cluster_id}/queries/slow",
+    shape: answers(dataListOutput),
     input: z.object({
       ...cluster,
       range: z.number().int().min(1).max(604800).optional().describe("Lookback in seconds; default 3600"),

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { pgUsername, postgresClusterId } from "./fields.js";
 import { endedSessions } from "./losses.js";
-import { okOrBody } from "./results.js";
+import { dataListOutput, dataObjectOutput } from "./outputs.js";
+import { answers, okOrBody } from "./results.js";
 import { defineTools, type ToolArgs } from "./types.js";
 
 const cluster = { postgres_cluster_id: postgresClusterId };
@@ -19,6 +20,7 @@ export const postgresUserTools = defineTools([
     destructive: false,
     method: "GET",
     path: "/postgres/{postgres_cluster_id}/users",
+    shape: answers(dataListOutput),
     input: z.object(cluster),
   },
   {
@@ -31,6 +33,7 @@ export const postgresUserTools = defineTools([
     destructive: false,
     method: "POST",
     path: "/postgres/{postgres_cluster_id}/users",
+    shape: answers(dataObjectOutput),
     input: z.object({ ...user, role: role.describe("Role to grant") }),
     body: ["username", "role"],
   },
@@ -72,6 +75,7 @@ export const postgresUserTools = defineTools([
     destructive: false,
     method: "GET",
     path: "/postgres/{postgres_cluster_id}/users/{username}/credentials",
+    shape: answers(dataObjectOutput),
     input: z.object(user),
   },
   {
@@ -85,6 +89,7 @@ export const postgresUserTools = defineTools([
     losses: endedSessions,
     method: "POST",
     path: "/postgres/{postgres_cluster_id}/users/{username}/rotate_password",
+    shape: answers(dataObjectOutput),
     input: z.object({
       ...user,
       kill_sessions: z.boolean().optional().describe("Also end the user's open sessions"),

@@ -2,7 +2,7 @@ import type { CallToolResult, ToolAnnotations } from "@modelcontextprotocol/serv
 import { z } from "zod";
 import { withLocalFields } from "./local-fields.js";
 import { portableSchema } from "./portable.js";
-import type { DeclaredShape } from "./results.js";
+import type { DeclaredShape, OutputSchema } from "./results.js";
 import type { ToolDef } from "./types.js";
 
 /** MCP hints come from the entry, never written by hand per tool. */
@@ -69,7 +69,7 @@ export function applyDefaults(
 }
 
 /** The one shape a tool answers, when its shaping declares one. */
-export function outputOf(tool: ToolDef): z.ZodObject | undefined {
+export function outputOf(tool: ToolDef): OutputSchema | undefined {
   return (tool.shape as Partial<DeclaredShape> | undefined)?.output;
 }
 
@@ -85,8 +85,29 @@ export function successResult(tool: ToolDef, data: unknown, text?: string): Call
   const result: CallToolResult = {
     content: [{ type: "text", text: text ?? (shaped === undefined ? "OK" : JSON.stringify(shaped)) }],
   };
-  if (isObject(shaped) && (tool.access === "read" || outputOf(tool))) result.structuredContent = shaped;
+  const output = outputOf(tool);
+  if (isObject(shaped) && (tool.access === "read" || output))
+    result.structuredContent = output ? conforming(output, shaped) : shaped;
   return result;
+}
+
+/**
+ * Clients refuse a whole result whose structuredContent does not match the tool's output schema,
+ * which would show a call Fly carried out as failed. So a field Fly sends in a form its spec does not
+ * promise (say, null) is left out of the structure; the text still has it.
+ */
+function conforming(schema: OutputSchema, data: Record<string, unknown>): Record<string, unknown> {
+  const parsed = schema.safeParse(data);
+  if (parsed.success) return data;
+  const copy = structuredClone(data);
+  for (const issue of parsed.error.issues) {
+    let parent: unknown = copy;
+    for (const key of issue.path.slice(0, -1)) parent = (parent as Record<PropertyKey, unknown>)?.[key];
+    const last = issue.path.at(-1);
+    if (typeof parent === "object" && parent !== null && last !== undefined)
+      delete (parent as Record<PropertyKey, unknown>)[last];
+  }
+  return copy;
 }
 
 export function errorResult(text: string): CallToolResult {
@@ -94,7 +115,10 @@ export function errorResult(text: string): CallToolResult {
 }
 
 /** JSON Schema of a tool's input (or output) as tools/list publishes it, in its portable spelling. */
-export function jsonSchemaOf(schema: z.ZodObject, io: "input" | "output" = "input"): Record<string, unknown> {
+export function jsonSchemaOf(
+  schema: OutputSchema,
+  io: "input" | "output" = "input",
+): Record<string, unknown> {
   const json = z.toJSONSchema(schema, { target: "draft-7", io }) as Record<string, unknown>;
   delete json.$schema;
   return portableSchema(json);

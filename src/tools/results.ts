@@ -16,10 +16,19 @@ import {
 import type { ToolArgs } from "./types.js";
 
 type Shape = (res: FlyResponse, args: ToolArgs) => unknown;
+/** The JSON object a tool answers: named fields, or a map (machine metadata). */
+export type OutputSchema = z.ZodObject | z.ZodRecord<z.ZodString, z.ZodString>;
 /** A shaping function that declares the one shape it answers (the tool's output schema). */
-export type DeclaredShape = Shape & { output: z.ZodObject };
-const declares = <F extends Shape>(shape: F, output: z.ZodObject): F & DeclaredShape =>
+export type DeclaredShape = Shape & { output: OutputSchema };
+const declares = <F extends Shape>(shape: F, output: OutputSchema): F & DeclaredShape =>
   Object.assign(shape, { output });
+
+/**
+ * Fly's answer as it comes (or after `shape`), declared to have the given shape. A new function
+ * each time, so one shaping function can serve tools that answer different shapes.
+ */
+export const answers = (output: OutputSchema, shape: Shape = (res) => res.data): DeclaredShape =>
+  declares((res, args) => shape(res, args), output);
 
 /** A declared shape applied to the answer after `adapt` (filtering, Fly's casing): the schema stays. */
 export const adapted = (

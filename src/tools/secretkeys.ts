@@ -1,6 +1,15 @@
 import { z } from "zod";
 import { appName, bytes, matching } from "./fields.js";
-import { okOrBody } from "./results.js";
+import {
+  ciphertextOutput,
+  plaintextOutput,
+  secretKeyOutput,
+  secretKeysOutput,
+  setSecretKeyOutput,
+  signatureOutput,
+  versionOutput,
+} from "./outputs.js";
+import { answers, okOrBody } from "./results.js";
 import { defineTools } from "./types.js";
 
 // Secret keys are KMS-style keys kept by Fly: the app uses them without ever seeing the key material.
@@ -28,6 +37,7 @@ export const secretKeyTools = defineTools([
     destructive: false,
     method: "GET",
     path: "/apps/{app_name}/secretkeys",
+    shape: answers(secretKeysOutput),
     input: z.object({
       app_name: appName,
       types: z.string().max(512).optional().describe("Comma-separated key types to list"),
@@ -44,6 +54,7 @@ export const secretKeyTools = defineTools([
     destructive: false,
     method: "GET",
     path: "/apps/{app_name}/secretkeys/{secret_name}",
+    shape: answers(secretKeyOutput),
     input: z.object(target),
   },
   {
@@ -56,6 +67,7 @@ export const secretKeyTools = defineTools([
     destructive: false,
     method: "POST",
     path: "/apps/{app_name}/secretkeys/{secret_name}/generate",
+    shape: answers(setSecretKeyOutput),
     input: z.object({
       ...target,
       type: keyType.describe(
@@ -76,6 +88,7 @@ export const secretKeyTools = defineTools([
     idempotent: true,
     method: "POST",
     path: "/apps/{app_name}/secretkeys/{secret_name}",
+    shape: answers(setSecretKeyOutput),
     input: z.object({
       ...target,
       type: keyType.describe("Key type, e.g. hs256"),
@@ -94,6 +107,7 @@ export const secretKeyTools = defineTools([
     destructive: true,
     method: "DELETE",
     path: "/apps/{app_name}/secretkeys/{secret_name}",
+    shape: answers(versionOutput),
     input: z.object(target),
   },
   {
@@ -107,6 +121,7 @@ export const secretKeyTools = defineTools([
     destructive: false,
     method: "POST",
     path: "/apps/{app_name}/secretkeys/{secret_name}/encrypt",
+    shape: answers(ciphertextOutput),
     input: z.object({
       ...target,
       plaintext: bytes.describe("Bytes to encrypt, base64"),
@@ -125,6 +140,7 @@ export const secretKeyTools = defineTools([
     destructive: false,
     method: "POST",
     path: "/apps/{app_name}/secretkeys/{secret_name}/decrypt",
+    shape: answers(plaintextOutput),
     input: z.object({
       ...target,
       ciphertext: bytes.describe("Ciphertext from secretkeys_encrypt, as it returned it"),
@@ -143,6 +159,7 @@ export const secretKeyTools = defineTools([
     destructive: false,
     method: "POST",
     path: "/apps/{app_name}/secretkeys/{secret_name}/sign",
+    shape: answers(signatureOutput),
     input: z.object({ ...target, plaintext: bytes.describe("Bytes to sign, base64") }),
     body: ["plaintext"],
     sensitive: ["plaintext"],

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { appName, secretName } from "./fields.js";
 import { overwrittenBySet } from "./losses.js";
-import { withoutSecretValues } from "./results.js";
+import { secretOutput, setSecretOutput } from "./outputs.js";
+import { answers, withoutSecretValues } from "./results.js";
 import { rememberSecretsVersion } from "./secrets-versions.js";
 import { defineTools } from "./types.js";
 
@@ -18,6 +19,7 @@ export const secretExtraTools = defineTools([
     destructive: false,
     method: "GET",
     path: "/apps/{app_name}/secrets/{secret_name}",
+    shape: answers(secretOutput),
     input: z.object({
       ...target,
       show_secrets: z
@@ -44,6 +46,6 @@ export const secretExtraTools = defineTools([
     body: ["value"],
     sensitive: ["value"],
     afterSuccess: rememberSecretsVersion,
-    shape: withoutSecretValues,
+    shape: answers(setSecretOutput, withoutSecretValues),
   },
 ]);

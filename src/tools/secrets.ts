@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { appName, secretName } from "./fields.js";
 import { overwrittenByBulkSet } from "./losses.js";
-import { withoutSecretValues } from "./results.js";
+import { secretsOutput, secretsUpdateOutput, versionOutput } from "./outputs.js";
+import { answers, withoutSecretValues } from "./results.js";
 import { rememberSecretsVersion } from "./secrets-versions.js";
 import { defineTools } from "./types.js";
 
@@ -17,6 +18,7 @@ export const secretTools = defineTools([
     destructive: false,
     method: "GET",
     path: "/apps/{app_name}/secrets",
+    shape: answers(secretsOutput),
     input: z.object({
       app_name: appName,
       show_secrets: z
@@ -49,7 +51,7 @@ export const secretTools = defineTools([
     body: ["values"],
     sensitive: ["values"],
     afterSuccess: rememberSecretsVersion,
-    shape: withoutSecretValues,
+    shape: answers(secretsUpdateOutput, withoutSecretValues),
   },
   {
     name: "secrets_delete",
@@ -61,6 +63,7 @@ export const secretTools = defineTools([
     destructive: true,
     method: "DELETE",
     path: "/apps/{app_name}/secrets/{secret_name}",
+    shape: answers(versionOutput),
     input: z.object({ app_name: appName, secret_name: secretName }),
     afterSuccess: rememberSecretsVersion,
   },

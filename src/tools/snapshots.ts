@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { appName, volumeId } from "./fields.js";
-import { itemList, okOrBody } from "./results.js";
+import { volumeOutput } from "./outputs.js";
+import { answers, itemList, okOrBody } from "./results.js";
 import { defineTools } from "./types.js";
 
 const target = { app_name: appName, volume_id: volumeId };
@@ -43,6 +44,7 @@ export const snapshotTools = defineTools([
     destructive: false,
     method: "PUT",
     path: "/apps/{app_name}/volumes/{volume_id}",
+    shape: answers(volumeOutput),
     input: z.object({
       ...target,
       auto_backup_enabled: z.boolean().optional().describe("Take daily snapshots"),

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { appName, duration } from "./fields.js";
-import { itemList, plainToken } from "./results.js";
+import { authorizeOutput, currentTokenOutput, tokenOutput } from "./outputs.js";
+import { answers, itemList, plainToken } from "./results.js";
 import { defineTools } from "./types.js";
 
 const header = z.string().min(1).max(16384).describe('Token header to check, e.g. "FlyV1 fm2_..."');
@@ -16,6 +17,7 @@ export const tokenExtraTools = defineTools([
     destructive: false,
     method: "GET",
     path: "/tokens/current",
+    shape: answers(currentTokenOutput),
     input: z.object({}),
   },
   {
@@ -28,6 +30,7 @@ export const tokenExtraTools = defineTools([
     destructive: false,
     method: "POST",
     path: "/apps/{app_name}/deploy_token",
+    shape: answers(tokenOutput),
     input: z.object({
       app_name: appName,
       expiry: duration.optional().describe('Lifetime, e.g. "720h"'),
@@ -75,6 +78,7 @@ export const tokenExtraTools = defineTools([
     idempotent: true,
     method: "POST",
     path: "/tokens/authorize",
+    shape: answers(authorizeOutput),
     input: z.object({
       header,
       access: z

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { appName, cursor, full, limit, matching, region, volumeId } from "./fields.js";
-import { adapted, volumeList } from "./results.js";
+import { extendVolumeOutput, volumeOutput } from "./outputs.js";
+import { adapted, answers, volumeList } from "./results.js";
 import { defineTools } from "./types.js";
 
 const target = { app_name: appName, volume_id: volumeId };
@@ -57,6 +58,7 @@ export const volumeTools = defineTools([
     destructive: false,
     method: "GET",
     path: "/apps/{app_name}/volumes/{volume_id}",
+    shape: answers(volumeOutput),
     input: z.object(target),
   },
   {
@@ -70,6 +72,7 @@ export const volumeTools = defineTools([
     destructive: false,
     method: "POST",
     path: "/apps/{app_name}/volumes",
+    shape: answers(volumeOutput),
     input: z.object({
       app_name: appName,
       name: matching(
@@ -107,6 +110,7 @@ export const volumeTools = defineTools([
     idempotent: true,
     method: "PUT",
     path: "/apps/{app_name}/volumes/{volume_id}/extend",
+    shape: answers(extendVolumeOutput),
     input: z.object({
       ...target,
       size_gb: z.number().int().min(1).max(500).describe("New size in GB, larger than now"),
@@ -123,6 +127,7 @@ export const volumeTools = defineTools([
     destructive: true,
     method: "DELETE",
     path: "/apps/{app_name}/volumes/{volume_id}",
+    shape: answers(volumeOutput),
     input: z.object(target),
   },
 ]);

@@ -68,6 +68,9 @@ describe("configuration errors exit with code 2", () => {
     ["an invalid choice", ["--access", "everything"], /--access/],
     ["an unknown option", ["--acess", "read"], /unknown option/],
     ["an empty --port", ["--transport", "http", "--port", ""], /--port: must be a port number/],
+    ["a hex --port", ["--transport", "http", "--port", "0x50"], /--port: must be a port number/],
+    ["an exponent --port", ["--transport", "http", "--port", "1e3"], /--port: must be a port number/],
+    ["a sandbox --port in hex", ["sandbox", "--port", "0x50"], /sandbox --port: must be a port number/],
     ["an empty --apps (an unset shell variable)", ["--apps", ""], /--apps: is empty/],
     [
       "a public address without agent keys",
@@ -88,6 +91,17 @@ describe("configuration errors exit with code 2", () => {
     const out = run(args, { FLY_API_TOKEN: "sandbox" });
     expect(out.status).toBe(2);
     expect(out.stderr).toMatch(message);
+  });
+
+  it("an ftp:// FLY_API_HOSTNAME is refused naming the variable, without echoing the URL", () => {
+    const password = randomBytes(12).toString("hex");
+    const out = run([], {
+      FLY_API_TOKEN: macaroon(),
+      FLY_API_HOSTNAME: `ftp://user:${password}@fly.example.test`,
+    });
+    expect(out.status).toBe(2);
+    expect(out.stderr).toMatch(/FLY_API_HOSTNAME.*must be an http or https URL/);
+    expect(out.stderr + out.stdout).not.toContain(password);
   });
 
   it("an unknown option that holds a token does not echo it", () => {
