@@ -28,7 +28,7 @@ export type { AccessClass, ToolArgs, ToolDef, ToolOutcome } from "./types.js";
 
 // Toolsets: each agent's `toolsets:` in the policy file, --toolsets / FLY_MCP_TOOLSETS for the local
 // agent (`all` for every one). Tokens: cl100k_base cost of the group's entries in tools/list
-// (core + platform = 6,362; all = 16,107; `npm run bench -- context`).
+// (core + platform = 7,251; all = 19,386; `npm run bench -- context`).
 //
 // | toolset      | tools | tokens | what                                                             |
 // |--------------|-------|--------|------------------------------------------------------------------|
