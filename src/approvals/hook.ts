@@ -82,6 +82,17 @@ export async function approvalStep(
     });
     if (redeemed.kind === "refused") return refuse(redeemed.reason, id);
     if (redeemed.kind === "pending") {
+      // Polling is recorded too: an agent cannot ask again and again without a trace.
+      try {
+        call.audit({
+          decision: "approval-pending",
+          reason: "not decided yet",
+          args: call.args,
+          approvalId: id,
+        });
+      } catch {
+        // The answer (wait) stands without its line; nothing is sent either way.
+      }
       return {
         go: false,
         result: waiting(

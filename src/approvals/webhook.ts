@@ -44,7 +44,8 @@ export function approvalWebhook(
   const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref()));
   const send = opts.fetch ?? fetch;
   const target = new URL(opts.url);
-  const where = `${target.origin}${target.pathname}`;
+  // Chat webhooks carry their token in the path or the query: only the origin is logged.
+  const where = target.origin;
   return async (request, link) => {
     const body = JSON.stringify(webhookPayload(request, link));
     for (let attempt = 1; attempt <= backoff.length + 1; attempt++) {
@@ -64,7 +65,6 @@ export function approvalWebhook(
         problem = error instanceof Error ? error.message : String(error);
       }
       const last = attempt > backoff.length;
-      // The URL's query may hold a chat token: only origin and path are logged.
       opts.logger.warn(
         { webhook: where, approval: request.id, attempt, problem },
         last ? "approval webhook not delivered; giving up" : "approval webhook not delivered; retrying",

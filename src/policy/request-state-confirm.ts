@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { type InputRequiredResult, inputRequired } from "@modelcontextprotocol/server";
 import { z } from "zod";
-import { type KeyValueStore, StoreUnavailable } from "../state/store.js";
+import type { KeyValueStore } from "../state/store.js";
 import { DEFAULT_CONFIRM_TIMEOUT_MS } from "./confirm.js";
 import { argsDigest, type StateCodec } from "./request-state.js";
 
@@ -143,8 +143,8 @@ export function createRoundTripConfirmer(opts: RoundTripOptions): RoundTripConfi
           "1",
           Math.max(1, state.exp - now()),
         );
-      } catch (error) {
-        if (!(error instanceof StoreUnavailable)) throw error;
+      } catch {
+        // Any store failure (unreachable or otherwise) fails closed, with the refusal audited.
         return refused(
           "The shared state store cannot be reached, so this confirmation cannot be checked for reuse; nothing was done. Try again shortly.",
         );

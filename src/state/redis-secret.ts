@@ -3,7 +3,8 @@ import { registerSecret } from "../policy/scrub.js";
 /** The URL's password becomes a secret for the scrubber, so no output repeats it. */
 export function registerRedisUrl(raw: string | undefined): void {
   if (!raw?.trim()) return;
-  const password = /^[a-z][a-z0-9+.-]*:\/\/[^:/@]*:([^@/]+)@/i.exec(raw.trim())?.[1];
+  // The last @ before the host ends the password, as the URL parser (and the client) read it.
+  const password = /^[a-z][a-z0-9+.-]*:\/\/[^:/@]*:([^/]+)@[^@/]*(?:[/?#]|$)/i.exec(raw.trim())?.[1];
   if (password) {
     registerSecret(password);
     try {

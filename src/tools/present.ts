@@ -119,7 +119,8 @@ export function jsonSchemaOf(
   schema: OutputSchema,
   io: "input" | "output" = "input",
 ): Record<string, unknown> {
-  const json = z.toJSONSchema(schema, { target: "draft-7", io }) as Record<string, unknown>;
+  // JSON Schema 2020-12, the dialect MCP assumes when `$schema` is absent (so it is left out).
+  const json = z.toJSONSchema(schema, { target: "draft-2020-12", io }) as Record<string, unknown>;
   delete json.$schema;
   return portableSchema(json);
 }

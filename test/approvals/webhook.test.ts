@@ -19,7 +19,7 @@ async function receiver(statuses: number[]) {
     });
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/approvals?token=chat-secret-123`;
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/services/T0A/B0B/path-secret-456?token=chat-secret-123`;
   return { url, bodies, close: () => new Promise((r) => server.close(r)) };
 }
 
@@ -75,8 +75,9 @@ describe("--approval-webhook", () => {
     });
     const warnings = lines.filter((l) => l.msg === "approval webhook not delivered; retrying");
     expect(warnings.map((w) => w.problem)).toEqual(["HTTP 500", "HTTP 503"]);
-    // The query may hold a chat token: it is not logged.
+    // Chat webhooks carry their token in the path (Slack, Discord) or the query: neither is logged.
     expect(JSON.stringify(lines)).not.toContain("chat-secret-123");
+    expect(JSON.stringify(lines)).not.toContain("path-secret-456");
     // Delivery decides nothing.
     expect((await fx.approvals.get(id))?.status).toBe("pending");
   });
