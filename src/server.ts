@@ -246,8 +246,9 @@ export function createServer(serverOpts: ServerOptions): McpServer {
   // Tokens this agent asked Fly to mint, let through the scrubber once (see scrubOutgoing).
   const minted = new Set<string>();
   const defaultsForConfirm = processConfirmDefaults();
+  const stateKey = opts.stateKey ?? defaultsForConfirm.key;
   const roundTrip = createRoundTripConfirmer({
-    codec: createStateCodec(opts.stateKey ?? defaultsForConfirm.key, opts.now),
+    codec: createStateCodec(stateKey, opts.now),
     store: opts.store ?? defaultsForConfirm.store,
     ttlMs: opts.confirmTimeoutMs,
     now: opts.now,
@@ -343,6 +344,7 @@ export function createServer(serverOpts: ServerOptions): McpServer {
                   args,
                   message: decision.message,
                   echoed: local.confirm,
+                  key: stateKey,
                 })
               : undefined;
           if (echo?.kind === "refused") {

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHmac } from "node:crypto";
 import { CONFIRM_FIELD } from "../tools/confirm-field.js";
 import type { ToolArgs, ToolDef } from "../tools/types.js";
 import type { ConfirmFallback } from "./agent-policy.js";
@@ -39,14 +39,16 @@ function canonical(value: unknown): string {
 
 /**
  * The phrase for one call: verb, target and options in words, e.g.
- * `delete machine 3d8d413b29d089 in app my-app #c1e025b8`. The code binds it to every other
- * argument (secret values excluded) and to what the call would lose (named in `message`), so a
- * phrase for one call confirms no other.
+ * `delete machine 3d8d413b29d089 in app my-app #1f56e493`. The code binds it to every other
+ * argument, secret values included, and to what the call would lose (named in `message`), so a
+ * phrase for one call confirms no other. It is keyed (FLY_MCP_STATE_KEY), so it says nothing about
+ * the secret values it covers and cannot be computed by the agent.
  */
 export function confirmPhrase(
   tool: Pick<ToolDef, "name" | "title" | "path" | "appArg" | "sensitive">,
   args: ToolArgs,
   message: string,
+  key: Buffer,
 ): string {
   const [verb = tool.name, ...rest] = tool.title.toLowerCase().split(" ");
   const noun = rest.join(" ");
@@ -61,10 +63,8 @@ export function confirmPhrase(
   if (typeof args.timeout === "string") options.push(`timeout ${args.timeout}`);
   if (args.force === true) options.push("force");
   const withOptions = options.length > 0 ? ` with ${options.join(", ")}` : "";
-  const bound = Object.fromEntries(
-    Object.entries(args).filter(([field]) => field !== CONFIRM_FIELD && !tool.sensitive?.includes(field)),
-  );
-  const code = createHash("sha256")
+  const bound = Object.fromEntries(Object.entries(args).filter(([field]) => field !== CONFIRM_FIELD));
+  const code = createHmac("sha256", key)
     .update(canonical({ tool: tool.name, args: bound, message }))
     .digest("hex")
     .slice(0, 8);
@@ -92,6 +92,8 @@ export interface EchoInput {
   message: string;
   /** What the caller put in `confirm`, if anything. */
   echoed: unknown;
+  /** Keys the phrase's code: the server's state key, shared by replicas (FLY_MCP_STATE_KEY). */
+  key: Buffer;
 }
 
 /**
@@ -100,9 +102,9 @@ export interface EchoInput {
  * The phrase is compared exactly: same case, whole string.
  */
 export function echoConfirmation(input: EchoInput): EchoOutcome {
-  const { fallback, client, tool, args, message, echoed } = input;
+  const { fallback, client, tool, args, message, echoed, key } = input;
   if (fallback !== "echo" || canAskClient(client)) return { kind: "ask" };
-  const phrase = confirmPhrase(tool, args, message);
+  const phrase = confirmPhrase(tool, args, message, key);
   if (typeof echoed === "string" && echoed === phrase)
     return { kind: "confirmed", verdict: "confirmed-by-echo" };
   const how =

@@ -6,12 +6,14 @@ import type { ToolDef } from "../../src/tools/types.js";
 
 const tool = (name: string): ToolDef => allTools.find((t) => t.name === name) ?? expect.unreachable(name);
 const CODE = / #[0-9a-f]{8}$/;
+// The README's example is computed with this key (a server uses FLY_MCP_STATE_KEY or its own).
+const KEY = Buffer.alloc(32, 7);
 const words = (name: string, args: Record<string, unknown>, message = "m") =>
-  confirmPhrase(tool(name), args, message).replace(CODE, "");
+  confirmPhrase(tool(name), args, message, KEY).replace(CODE, "");
 
 describe("the phrase of a call", () => {
   it("says the verb, the target and the options that make it destructive, then a code", () => {
-    expect(confirmPhrase(tool("apps_delete"), { app_name: "my-app" }, "m")).toMatch(
+    expect(confirmPhrase(tool("apps_delete"), { app_name: "my-app" }, "m", KEY)).toMatch(
       /^delete app my-app #[0-9a-f]{8}$/,
     );
     expect(words("machines_delete", { app_name: "my-app", machine_id: "3d8d413b29d089" })).toBe(
@@ -35,19 +37,22 @@ describe("the phrase of a call", () => {
     );
   });
 
-  it("its code binds every other argument and what the call loses, but no secret value", () => {
-    const phrase = (args: Record<string, unknown>, message = "m") =>
-      confirmPhrase(tool("secrets_set_one"), args, message);
+  it("its code binds every other argument, secret values included, and what the call loses", () => {
+    const phrase = (args: Record<string, unknown>, message = "m", key = KEY) =>
+      confirmPhrase(tool("secrets_set_one"), args, message, key);
     const base = { app_name: "a", secret_name: "S", value: "one" };
     expect(phrase(base)).toBe(phrase({ value: "one", secret_name: "S", app_name: "a" }));
-    // Secret values never shape the phrase: it is shown to the agent and may be logged.
-    expect(phrase({ ...base, value: "two" })).toBe(phrase(base));
+    // A phrase confirmed for one value does not set another: the agent cannot swap the value later.
+    expect(phrase({ ...base, value: "two" })).not.toBe(phrase(base));
+    // Keyed: without the server's key the code cannot be computed (nor tell anything about the value).
+    expect(phrase(base, "m", Buffer.alloc(32, 8))).not.toBe(phrase(base));
     expect(phrase(base, "m, losing the current value of secret S")).not.toBe(phrase(base));
     const nested = (role: string) =>
       confirmPhrase(
         tool("machines_metadata_update"),
         { app_name: "a", machine_id: "m", metadata: { role } },
         "m",
+        KEY,
       );
     expect(nested("")).not.toBe(nested("web"));
   });
@@ -58,8 +63,13 @@ describe("the README's example", () => {
     const message =
       "Allow machines_delete (Delete machine) on machine 3d8d413b29d089 in app my-app? This is destructive and cannot be undone.";
     expect(
-      confirmPhrase(tool("machines_delete"), { app_name: "my-app", machine_id: "3d8d413b29d089" }, message),
-    ).toBe("delete machine 3d8d413b29d089 in app my-app #c1e025b8");
+      confirmPhrase(
+        tool("machines_delete"),
+        { app_name: "my-app", machine_id: "3d8d413b29d089" },
+        message,
+        KEY,
+      ),
+    ).toBe("delete machine 3d8d413b29d089 in app my-app #1f56e493");
   });
 });
 
@@ -73,7 +83,7 @@ describe("splitLocalFields", () => {
 describe("when the fallback applies", () => {
   const input = (capabilities: Record<string, unknown> | undefined, fallback: "echo" | "deny" = "echo") => {
     const args = { app_name: "a" };
-    const echoed = confirmPhrase(tool("apps_delete"), args, "m");
+    const echoed = confirmPhrase(tool("apps_delete"), args, "m", KEY);
     return {
       fallback,
       client: { getClientCapabilities: () => capabilities },
@@ -81,6 +91,7 @@ describe("when the fallback applies", () => {
       args,
       message: "m",
       echoed,
+      key: KEY,
     };
   };
   it("only with echo, and only when no person can be asked", () => {
