@@ -78,6 +78,7 @@ export async function approvalStep(
       agent: call.agent,
       tool: call.tool.name,
       args: call.args,
+      message: call.message,
       callId: call.callId,
     });
     if (redeemed.kind === "refused") return refuse(redeemed.reason, id);

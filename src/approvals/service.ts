@@ -118,6 +118,8 @@ export class Approvals {
     agent: string;
     tool: string;
     args: ToolArgs;
+    /** The gate's message now: it names what the call would lose, which the approver saw. */
+    message: string;
     callId: string;
   }): Promise<Redeemed> {
     const request = await this.store.request(call.id);
@@ -129,6 +131,13 @@ export class Approvals {
       return {
         kind: "refused",
         reason: `approval ${call.id} was given for other arguments; an approval covers exactly the call that asked for it`,
+      };
+    }
+    // The same arguments may lose more now (a volume attached since): the approver saw the old losses.
+    if (request.message !== call.message) {
+      return {
+        kind: "refused",
+        reason: `approval ${call.id} no longer matches what the call would change or lose (${call.message}); call again without approval_id to ask anew`,
       };
     }
     const decision = await this.store.decision(call.id);

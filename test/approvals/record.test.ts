@@ -39,3 +39,29 @@ describe("what a pending approval holds", () => {
     expect(request.expiresAt - request.createdAt).toBe(15 * 60_000);
   });
 });
+
+describe("redeeming an approval", () => {
+  it("is refused when what the call would lose changed since the approver saw it", async () => {
+    const store = memoryStore();
+    const decided = new Approvals({
+      store,
+      approvers: { alice: { name: "alice", key_sha256: "a".repeat(64) } },
+      audit: () => {},
+      logger: silentLogger(),
+    });
+    const del = allTools.find((t) => t.name === "machines_delete")!;
+    const args = { app_name: "demo-app", machine_id: "148ed193b95089" };
+    const seen = "Allow machines_delete on machine 148ed193b95089, losing nothing?";
+    const request = decided.build({ agent: "ci", tool: del, args, message: seen, callId: "c1" });
+    await decided.file(request);
+    expect((await decided.decide(request.id, "alice", "approved")).ok).toBe(true);
+    const redeem = (message: string, callId: string) =>
+      decided.redeem({ id: request.id, agent: "ci", tool: del.name, args, message, callId });
+    const changed = await redeem(
+      "Allow machines_delete on machine 148ed193b95089, losing volume vol_123?",
+      "c2",
+    );
+    expect(changed).toMatchObject({ kind: "refused", reason: expect.stringContaining("no longer matches") });
+    expect((await redeem(seen, "c3")).kind).toBe("approved");
+  });
+});
