@@ -3,7 +3,8 @@
 const targets = {
   policy: {
     mutate: ["src/policy/**/*.ts", "!src/policy/index.ts"],
-    testFiles: ["test/policy/**/*.test.ts", "test/unit/policy-server.test.ts"],
+    // The round-trip confirmation (request-state*.ts) is tested over HTTP and stdio in test/era.
+    testFiles: ["test/policy/**/*.test.ts", "test/unit/policy-server.test.ts", "test/era/**/*.test.ts"],
     // Below this the run fails: the policy core is the product's promise.
     breakAt: 85,
   },
