@@ -3,8 +3,8 @@
 const targets = {
   policy: {
     mutate: ["src/policy/**/*.ts", "!src/policy/index.ts"],
-    // The round-trip confirmation (request-state*.ts) is tested over HTTP and stdio in test/era.
-    testFiles: ["test/policy/**/*.test.ts", "test/unit/policy-server.test.ts", "test/era/**/*.test.ts"],
+    // The round-trip confirmation (request-state*.ts) is tested in process and over HTTP in test/era (not the built-CLI tests: no build under Stryker).
+    testFiles: ["test/policy/**/*.test.ts", "test/unit/policy-server.test.ts", "test/era/request-state.test.ts", "test/era/http-round-trip.test.ts"],
     // Below this the run fails: the policy core is the product's promise.
     breakAt: 85,
   },
