@@ -2,6 +2,19 @@ import type { RequestOptions, Server } from "@modelcontextprotocol/server";
 import { SdkError, SdkErrorCode } from "@modelcontextprotocol/server";
 
 /** The part of the SDK Server that confirmation uses; an McpServer (which wraps one) is accepted too. */
+/** The one question a confirmation asks, by elicitation or by round trip: a single checkbox. */
+export const CONFIRM_FORM = {
+  type: "object" as const,
+  properties: {
+    confirm: {
+      type: "boolean" as const,
+      title: "Confirm",
+      description: "Check to let the agent go ahead with this destructive action",
+    },
+  },
+  required: ["confirm"],
+};
+
 export type ElicitingServer = Pick<Server, "getClientCapabilities" | "elicitInput">;
 
 /** People take longer than the SDK's 60 s request timeout to read and answer. */
@@ -66,17 +79,7 @@ export async function askConfirmation(
       {
         mode: "form",
         message,
-        requestedSchema: {
-          type: "object",
-          properties: {
-            confirm: {
-              type: "boolean",
-              title: "Confirm",
-              description: "Check to let the agent go ahead with this destructive action",
-            },
-          },
-          required: ["confirm"],
-        },
+        requestedSchema: CONFIRM_FORM,
       },
       { ...options, timeout },
     );

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { type InputRequiredResult, inputRequired } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import type { KeyValueStore } from "../state/store.js";
-import { DEFAULT_CONFIRM_TIMEOUT_MS } from "./confirm.js";
+import { CONFIRM_FORM, DEFAULT_CONFIRM_TIMEOUT_MS } from "./confirm.js";
 import { argsDigest, type StateCodec } from "./request-state.js";
 
 /**
@@ -51,17 +51,7 @@ const USED_PREFIX = "confirm-used:";
 const question = (message: string) =>
   inputRequired.elicit({
     message,
-    requestedSchema: {
-      type: "object",
-      properties: {
-        confirm: {
-          type: "boolean",
-          title: "Confirm",
-          description: "Check to let the agent go ahead with this destructive action",
-        },
-      },
-      required: ["confirm"],
-    },
+    requestedSchema: CONFIRM_FORM,
   });
 
 const answerSchema = z.object({
