@@ -22,7 +22,8 @@ export const machineSummary = loose({
   created_at: str,
   updated_at: str,
 });
-export const volumeSummary = loose({
+// Fields every volume shape shares; the list summary adds its app, the single read allows a null attachment.
+const volumeFields = {
   id: str,
   name: str,
   state: str,
@@ -30,10 +31,9 @@ export const volumeSummary = loose({
   zone: str,
   size_gb: int,
   encrypted: bool,
-  attached_machine_id: str,
   created_at: str,
-  app_name: str,
-});
+};
+export const volumeSummary = loose({ ...volumeFields, attached_machine_id: str, app_name: str });
 export const appSummary = loose({
   id: str,
   name: str,
@@ -128,17 +128,7 @@ export const appOutput = loose({
 });
 
 /** Fly's `Volume`: the fields an agent acts on. */
-export const volumeOutput = loose({
-  id: str,
-  name: str,
-  state: str,
-  region: str,
-  zone: str,
-  size_gb: int,
-  encrypted: bool,
-  attached_machine_id: str.nullable(),
-  created_at: str,
-});
+export const volumeOutput = loose({ ...volumeFields, attached_machine_id: str.nullable() });
 
 export const extendVolumeOutput = loose({ needs_restart: bool, volume: obj });
 
