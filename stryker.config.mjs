@@ -46,6 +46,8 @@ export default {
   // The machine is shared; more workers only queue for the same cores.
   concurrency: Number(process.env.MUTATE_CONCURRENCY ?? 2),
   timeoutMS: 10_000,
+  // The first run of every test (for coverage) takes minutes when the machine is loaded.
+  dryRunTimeoutMinutes: 20,
   reporters: ["clear-text", "progress", "json"],
   jsonReporter: { fileName: `reports/mutation/${name}.json` },
   thresholds: { high: 85, low: 70, break: target.breakAt ?? null },

@@ -65,8 +65,14 @@ function listDenial(policy: AgentPolicy, tool: string): Decision | undefined {
 function toolsetDenial(policy: AgentPolicy, tool: PolicyTool): Decision | undefined {
   const chosen = policy.toolsets;
   if (chosen === undefined || chosen === "all") return undefined;
-  if (tool.toolset !== undefined && chosen.includes(tool.toolset)) return undefined;
-  const toolset = tool.toolset ?? "(none)";
+  const toolset = tool.toolset;
+  if (toolset === undefined) {
+    return deny(
+      `${tool.name} belongs to no toolset and agent ${policy.name} has only ${chosen.join(", ")}`,
+      fixFor(policy, "--toolsets all", `set ${agentRef(policy)}.toolsets to all`),
+    );
+  }
+  if (chosen.includes(toolset)) return undefined;
   return deny(
     `${tool.name} is in toolset ${toolset}, which agent ${policy.name} does not have (its toolsets: ${chosen.join(", ")})`,
     fixFor(

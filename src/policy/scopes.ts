@@ -58,7 +58,7 @@ export interface ScopeDenial {
   fix: string;
 }
 
-function describeScope(scope: TokenScope, scopeApp: string | undefined): string {
+function describeScope(scope: Exclude<TokenScope, "org">, scopeApp: string | undefined): string {
   switch (scope) {
     case "readonly":
       return scopeApp ? `the Fly token is readonly for app ${scopeApp}` : "the Fly token is readonly";
@@ -70,8 +70,6 @@ function describeScope(scope: TokenScope, scopeApp: string | undefined): string 
       return scopeApp
         ? `the Fly token is a deploy token for app ${scopeApp}`
         : "the Fly token is a deploy token";
-    case "org":
-      return "the Fly token is an org token";
   }
 }
 
@@ -81,10 +79,9 @@ export function scopeCapDenial(
   scopeApp: string | undefined,
   tool: Pick<ToolDef, "name" | "access" | "reach">,
 ): ScopeDenial | undefined {
+  if (scope === "org") return undefined;
   const who = describeScope(scope, scopeApp);
   switch (scope) {
-    case "org":
-      return undefined;
     case "readonly":
       if (tool.access === "read") return undefined;
       return { reason: `${who}; it cannot run ${tool.access} tools like ${tool.name}`, fix: TOKEN_HINT };
@@ -109,6 +106,8 @@ export function scopeCapDenial(
       }
       return undefined;
   }
+  // Fails closed: a scope this code does not know (a parsing slip upstream) can run nothing.
+  return { reason: `the Fly token's scope (${String(scope)}) is not one this server knows`, fix: TOKEN_HINT };
 }
 
 /** Why a token limited to one app (deploy, machine-exec, or readonly on one app) cannot reach the app these arguments target. */
