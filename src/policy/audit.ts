@@ -206,7 +206,6 @@ interface Sink {
 }
 
 function fileSink(fd: number, owned: boolean, write: Write): Sink {
-  let open = true;
   // A write that failed part-way left the head of a line behind: the next line starts on a new line,
   // so a reader loses only the line of the call that was refused, never the one after it.
   let midLine = false;
@@ -221,9 +220,9 @@ function fileSink(fd: number, owned: boolean, write: Write): Sink {
         throw error;
       }
     },
+    // Called at most once: the log keeps the first close's promise.
     close: async () => {
-      if (owned && open) closeSync(fd);
-      open = false;
+      if (owned) closeSync(fd);
     },
   };
 }

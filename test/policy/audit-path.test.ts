@@ -1,4 +1,5 @@
 import { mkdtempSync, symlinkSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -47,5 +48,18 @@ describe("checkWritableFile", () => {
     expect(() => checkWritableFile(temp(), "--x")).toThrow(
       /^--x .*: is a folder; give a path to a regular file$/,
     );
+  });
+
+  it("a socket is refused as not a regular file", async () => {
+    const path = join(temp(), "audit.sock");
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(path, resolve));
+    try {
+      expect(() => checkWritableFile(path, "--audit-log")).toThrow(
+        `--audit-log ${path}: is not a regular file; give a path to a regular file`,
+      );
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
