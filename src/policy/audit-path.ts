@@ -1,4 +1,4 @@
-import { realpathSync, statSync } from "node:fs";
+import { lstatSync, realpathSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 
 // Kernel pseudo-files look like regular files but can block or never hold a log.
@@ -16,6 +16,14 @@ function resolved(path: string): string {
   }
 }
 
+function isLink(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Refuses a log path that is not (or would not be) a regular file: a FIFO, a device, a folder, or
  * anything under /proc, /sys or /dev. Checked with stat before opening, since opening a FIFO for
@@ -30,7 +38,12 @@ export function checkWritableFile(path: string, setting: string): void {
   try {
     stats = statSync(path);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") {
+      // A link to a missing file would be created wherever it points, /dev included: refused.
+      if (isLink(path))
+        throw new Error(`${setting} ${path}: is a link to a missing file; give a path to a regular file`);
+      return;
+    }
     throw new Error(
       `${setting} ${path}: cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"}); give a writable file path`,
     );

@@ -30,6 +30,18 @@ describe("checkWritableFile", () => {
     );
   });
 
+  it("a link to a missing file is refused, wherever it points: opening it would create its target", () => {
+    const dir = temp();
+    const link = join(dir, "audit.log");
+    symlinkSync("/dev/fly-mcp-audit-missing", link);
+    expect(() => checkWritableFile(link, "--audit-log")).toThrow(
+      `--audit-log ${link}: is a link to a missing file; give a path to a regular file`,
+    );
+    const local = join(dir, "local.log");
+    symlinkSync(join(dir, "not-yet.log"), local);
+    expect(() => checkWritableFile(local, "--audit-log")).toThrow(/is a link to a missing file/);
+  });
+
   it("a name that only starts like a pseudo root is an ordinary path", () => {
     expect(() => checkWritableFile("/devlogs-that-do-not-exist/audit.log", "--audit-log")).not.toThrow();
     expect(() => checkWritableFile(join(temp(), "proc"), "--audit-log")).not.toThrow();
