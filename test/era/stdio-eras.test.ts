@@ -36,7 +36,9 @@ const auditDecisions = (file: string, tool: string) =>
 
 type CallResult = { isError?: boolean; content?: { type: string; text?: string }[] };
 
-describe("both eras over stdio, against the built CLI", () => {
+// Each test starts the built CLI (and a client) as processes: on a loaded machine that alone can take
+// most of the default 20 s.
+describe("both eras over stdio, against the built CLI", { timeout: 60_000 }, () => {
   it("a 2026-07-28 client (server/discover) lists, calls and confirms by round trip", async () => {
     const audit = join(dir, "modern.jsonl");
     const answers: boolean[] = [false, true];
