@@ -263,7 +263,8 @@ function issueFor(issue: z.core.$ZodIssue, root: unknown): PolicyIssue {
     };
   }
   const got = valueAt(root, path);
-  if (issue.code === "invalid_value" && last !== undefined && path.includes("access")) {
+  // agents.<name>.access[i]: an agent may itself be named `access`.
+  if (issue.code === "invalid_value" && path[2] === "access") {
     return {
       at: formatPath(path),
       message: `got ${shown(got)}; must be one of ${ACCESS_CLASSES.join(", ")}`,
