@@ -29,10 +29,12 @@ export function canAskClient(client: ClientCapabilitySource): boolean {
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
   if (value !== null && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
+    const record = value as Record<string, unknown>;
+    // Own keys are distinct, and the default sort orders them by UTF-16 code units, as `<` does.
+    const keys = Object.keys(record)
+      .filter((k) => record[k] !== undefined)
+      .sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical(record[k])}`).join(",")}}`;
   }
   return JSON.stringify(value) ?? "null";
 }
@@ -105,8 +107,7 @@ export function echoConfirmation(input: EchoInput): EchoOutcome {
   const { fallback, client, tool, args, message, echoed, key } = input;
   if (fallback !== "echo" || canAskClient(client)) return { kind: "ask" };
   const phrase = confirmPhrase(tool, args, message, key);
-  if (typeof echoed === "string" && echoed === phrase)
-    return { kind: "confirmed", verdict: "confirmed-by-echo" };
+  if (echoed === phrase) return { kind: "confirmed", verdict: "confirmed-by-echo" };
   const how =
     `Show the person this action; only if they agree, call ${tool.name} again with the same arguments ` +
     `and confirm: "${phrase}".`;
