@@ -2,6 +2,7 @@ import { createHmac } from "node:crypto";
 import { CONFIRM_FIELD } from "../tools/confirm-field.js";
 import type { ToolArgs, ToolDef } from "../tools/types.js";
 import type { ConfirmFallback } from "./agent-policy.js";
+import { canonicalJson } from "./canonical-json.js";
 import { resourceOf } from "./gate.js";
 import { targetApp } from "./scopes.js";
 
@@ -23,20 +24,6 @@ export function canAskClient(client: ClientCapabilitySource): boolean {
   if (!elicitation) return false;
   // An empty object is the pre-2025-11 way of saying "form".
   return elicitation.form !== undefined || Object.keys(elicitation).length === 0;
-}
-
-/** JSON with keys sorted at every level, so equal arguments give equal text. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
-  if (value !== null && typeof value === "object") {
-    const record = value as Record<string, unknown>;
-    // Own keys are distinct, and the default sort orders them by UTF-16 code units, as `<` does.
-    const keys = Object.keys(record)
-      .filter((k) => record[k] !== undefined)
-      .sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical(record[k])}`).join(",")}}`;
-  }
-  return JSON.stringify(value) ?? "null";
 }
 
 /**
@@ -67,7 +54,7 @@ export function confirmPhrase(
   const withOptions = options.length > 0 ? ` with ${options.join(", ")}` : "";
   const bound = Object.fromEntries(Object.entries(args).filter(([field]) => field !== CONFIRM_FIELD));
   const code = createHmac("sha256", key)
-    .update(canonical({ tool: tool.name, args: bound, message }))
+    .update(canonicalJson({ tool: tool.name, args: bound, message }))
     .digest("hex")
     .slice(0, 8);
   return `${verb} ${target}${withOptions} #${code}`;

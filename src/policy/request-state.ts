@@ -1,4 +1,5 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { canonicalJson } from "./canonical-json.js";
 
 /**
  * Signed `requestState` for confirmation by round trip. The client holds it between the two calls
@@ -40,22 +41,8 @@ export function stateKeyFrom(value: string | undefined): { key: Buffer; shared: 
   return { key, shared: true };
 }
 
-/** JSON with object keys sorted, so equal arguments always give the same digest. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
-  if (value && typeof value === "object") {
-    const record = value as Record<string, unknown>;
-    // Own keys are distinct, and the default sort orders them by UTF-16 code units, as `<` does.
-    const keys = Object.keys(record)
-      .filter((k) => record[k] !== undefined)
-      .sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical(record[k])}`).join(",")}}`;
-  }
-  return JSON.stringify(value) ?? "null";
-}
-
 export const argsDigest = (args: unknown): string =>
-  createHash("sha256").update(canonical(args)).digest("base64url");
+  createHash("sha256").update(canonicalJson(args)).digest("base64url");
 
 export interface StateCodec {
   mint(state: ConfirmState): string;

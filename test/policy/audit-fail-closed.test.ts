@@ -1,4 +1,4 @@
-import { fstatSync, mkdtempSync, readFileSync, symlinkSync, writeSync } from "node:fs";
+import { fstatSync, mkdtempSync, readFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
@@ -257,11 +257,10 @@ describe("a stream destination", () => {
 describe("an audit file that cannot be opened", () => {
   it("fails at creation with the path and the reason", () => {
     const dir = mkdtempSync(join(tmpdir(), "audit-open-"));
-    // A link to a file in a folder that does not exist: the path itself looks new, opening fails.
-    const link = join(dir, "audit.log");
-    symlinkSync(join(dir, "missing", "audit.log"), link);
-    expect(thrown(() => createAuditLog({ destination: link })).message).toBe(
-      `--audit-log ${link}: cannot be opened for writing (ENOENT); give a writable file path`,
+    // A new name with a trailing slash looks like a new file to stat, but open can only make it a folder.
+    const path = `${join(dir, "audit.log")}/`;
+    expect(thrown(() => createAuditLog({ destination: path })).message).toBe(
+      `--audit-log ${path}: cannot be opened for writing (EISDIR); give a writable file path`,
     );
   });
 });
