@@ -53,12 +53,15 @@ function piecesOf(secret: string): string[] {
 }
 
 function formsOf(secret: string): string[] {
+  const json = JSON.stringify(secret).slice(1, -1);
   return [
     secret,
     encodeURIComponent(secret),
     // Percent-encoding is case-insensitive (RFC 3986): `%2f` is `%2F`.
     encodeURIComponent(secret).replace(/%[0-9A-F]{2}/g, (hex) => hex.toLowerCase()),
-    JSON.stringify(secret).slice(1, -1).replace(/\//g, "\\/"),
+    // As JSON.stringify writes it, and as encoders that also escape `/` do.
+    json,
+    json.replace(/\//g, "\\/"),
     ...base64Cores(secret),
     ...piecesOf(secret),
   ];
