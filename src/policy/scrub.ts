@@ -82,10 +82,10 @@ export function registerSecret(secret: string): void {
     added = true;
   }
   if (!added) return;
-  // Longest first, so a whole token is replaced before its parts would split it.
-  variants = [...new Set([...registered].flatMap(formsOf))]
-    .filter((v) => v.length >= MIN_SECRET_LENGTH)
-    .sort((a, b) => b.length - a.length);
+  // Longest first, so a whole token is replaced before its parts would split it. Every form of a
+  // part of 8 or more characters is itself at least 8 long (encodings only lengthen; base64 cores
+  // are kept from 8, pieces are 10), so none would match ordinary short text.
+  variants = [...new Set([...registered].flatMap(formsOf))].sort((a, b) => b.length - a.length);
 }
 
 /** Every Fly-token-shaped string in `text`, as each pattern would match it. */
