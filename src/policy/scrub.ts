@@ -23,14 +23,17 @@ const TOKEN_PATTERNS: readonly RegExp[] = [
 const registered = new Set<string>();
 let variants: string[] = [];
 
-/** Substrings that appear in the base64 of any text containing `secret`, for each of the 3 alignments. */
+/**
+ * Substrings that appear in the base64 of any text containing `secret`, for each of the 3 alignments.
+ * For a secret of 8 or more bytes (every registered part) each is at least 10 characters long.
+ */
 function base64Cores(secret: string): string[] {
   const bytes = Buffer.from(secret, "utf8");
   const cores: string[] = [];
   for (let pad = 0; pad < 3; pad++) {
     const encoded = Buffer.concat([Buffer.alloc(pad), bytes]).toString("base64");
     const core = encoded.slice(Math.ceil((8 * pad) / 6), Math.floor((8 * (pad + bytes.length)) / 6));
-    if (core.length >= MIN_SECRET_LENGTH) cores.push(core, core.replace(/\+/g, "-").replace(/\//g, "_"));
+    cores.push(core, core.replace(/\+/g, "-").replace(/\//g, "_"));
   }
   return cores;
 }
@@ -84,7 +87,7 @@ export function registerSecret(secret: string): void {
   if (!added) return;
   // Longest first, so a whole token is replaced before its parts would split it. Every form of a
   // part of 8 or more characters is itself at least 8 long (encodings only lengthen; base64 cores
-  // are kept from 8, pieces are 10), so none would match ordinary short text.
+  // and pieces are 10 or more), so none would match ordinary short text.
   variants = [...new Set([...registered].flatMap(formsOf))].sort((a, b) => b.length - a.length);
 }
 

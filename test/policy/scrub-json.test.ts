@@ -19,14 +19,14 @@ describe("scrubJson returns the value itself, a scrubbed copy, or the fallback",
 });
 
 describe("a registered secret with characters JSON escapes is removed from JSON text", () => {
-  registerSecret('pa/ss"word-x');
-
   it("as JSON.stringify writes it (slash as is, quote escaped)", () => {
+    registerSecret('pa/ss"word-x');
     expect(scrubText('{"v":"a pa/ss\\"word-x b"}')).toBe('{"v":"a [redacted] b"}');
     expect(scrubJson({ v: 'a pa/ss"word-x b' })).toEqual({ v: "a [redacted] b" });
   });
 
   it("as an encoder that also escapes slashes writes it", () => {
+    registerSecret('pa/ss"word-x');
     expect(scrubText('{"v":"a pa\\/ss\\"word-x b"}')).toBe('{"v":"a [redacted] b"}');
   });
 });
