@@ -23,14 +23,17 @@ const TOKEN_PATTERNS: readonly RegExp[] = [
 const registered = new Set<string>();
 let variants: string[] = [];
 
-/** Substrings that appear in the base64 of any text containing `secret`, for each of the 3 alignments. */
+/**
+ * Substrings that appear in the base64 of any text containing `secret`, for each of the 3 alignments.
+ * For a secret of 8 or more bytes (every registered part) each is at least 10 characters long.
+ */
 function base64Cores(secret: string): string[] {
   const bytes = Buffer.from(secret, "utf8");
   const cores: string[] = [];
   for (let pad = 0; pad < 3; pad++) {
     const encoded = Buffer.concat([Buffer.alloc(pad), bytes]).toString("base64");
     const core = encoded.slice(Math.ceil((8 * pad) / 6), Math.floor((8 * (pad + bytes.length)) / 6));
-    if (core.length >= MIN_SECRET_LENGTH) cores.push(core, core.replace(/\+/g, "-").replace(/\//g, "_"));
+    cores.push(core, core.replace(/\+/g, "-").replace(/\//g, "_"));
   }
   return cores;
 }
@@ -53,12 +56,15 @@ function piecesOf(secret: string): string[] {
 }
 
 function formsOf(secret: string): string[] {
+  const json = JSON.stringify(secret).slice(1, -1);
   return [
     secret,
     encodeURIComponent(secret),
     // Percent-encoding is case-insensitive (RFC 3986): `%2f` is `%2F`.
     encodeURIComponent(secret).replace(/%[0-9A-F]{2}/g, (hex) => hex.toLowerCase()),
-    JSON.stringify(secret).slice(1, -1).replace(/\//g, "\\/"),
+    // As JSON.stringify writes it, and as encoders that also escape `/` do.
+    json,
+    json.replace(/\//g, "\\/"),
     ...base64Cores(secret),
     ...piecesOf(secret),
   ];
@@ -79,10 +85,10 @@ export function registerSecret(secret: string): void {
     added = true;
   }
   if (!added) return;
-  // Longest first, so a whole token is replaced before its parts would split it.
-  variants = [...new Set([...registered].flatMap(formsOf))]
-    .filter((v) => v.length >= MIN_SECRET_LENGTH)
-    .sort((a, b) => b.length - a.length);
+  // Longest first, so a whole token is replaced before its parts would split it. Every form of a
+  // part of 8 or more characters is itself at least 8 long (encodings only lengthen; base64 cores
+  // and pieces are 10 or more), so none would match ordinary short text.
+  variants = [...new Set([...registered].flatMap(formsOf))].sort((a, b) => b.length - a.length);
 }
 
 /** Every Fly-token-shaped string in `text`, as each pattern would match it. */

@@ -28,6 +28,13 @@ describe("a registered secret is removed in every form it can leave in", () => {
     }
   });
 
+  it("inside base64 text whose alphabet characters differ: + and / become - and _", () => {
+    // base64 of "s3cret>>>???" is czNjcmV0Pj4+Pz8/ (standard) and czNjcmV0Pj4-Pz8_ (URL-safe).
+    registerSecret("s3cret>>>???");
+    expect(scrubText("b64=czNjcmV0Pj4+Pz8/")).toBe("b64=[redacted]");
+    expect(scrubText("b64=czNjcmV0Pj4-Pz8_")).toBe("b64=[redacted]");
+  });
+
   it("folded into lines of 11 characters, no line keeps more than a short head and tail", () => {
     const s = secret();
     registerSecret(s);

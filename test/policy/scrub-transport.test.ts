@@ -63,6 +63,19 @@ describe("scrubOutgoing", () => {
     ]);
   });
 
+  it("a minted token waiting while a reply cannot be serialised still passes in the next message", async () => {
+    const { sent, transport } = capture();
+    const minted = new Set([token("wait")]);
+    const out = scrubOutgoing(transport, minted);
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    await out.send({ jsonrpc: "2.0", id: 1, result: cyclic } as JSONRPCMessage);
+    expect(minted).toEqual(new Set([token("wait")]));
+    await out.send(result(2, `new: ${token("wait")}`));
+    expect(textIn(sent[1])).toBe(`new: ${token("wait")}`);
+    expect(minted).toEqual(new Set());
+  });
+
   it("a notification that cannot be serialised is dropped, not sent", async () => {
     const { sent, transport } = capture();
     const cyclic: Record<string, unknown> = {};
