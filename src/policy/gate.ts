@@ -109,8 +109,7 @@ const pinnable = (tool: PolicyTool): boolean =>
   isAppScoped(tool) || (tool.appArg !== undefined && hasAppField(tool));
 
 /** Tools that name no app are denied under pinning: they would reach apps outside the list. */
-function unpinnableDenial(policy: AgentPolicy, tool: PolicyTool): Decision {
-  const apps = pinned(policy) ?? [];
+function unpinnableDenial(policy: AgentPolicy, tool: PolicyTool, apps: readonly string[]): Decision {
   return deny(
     `${tool.name} does not target a single app and agent ${policy.name} is limited to ${apps.join(", ")}`,
     fixFor(policy, "no --apps restriction", `set ${agentRef(policy)}.apps to "*"`),
@@ -120,7 +119,7 @@ function unpinnableDenial(policy: AgentPolicy, tool: PolicyTool): Decision {
 function appDenial(policy: AgentPolicy, tool: PolicyTool, args: ToolArgs): Decision | undefined {
   const apps = pinned(policy);
   if (!apps) return undefined;
-  if (!pinnable(tool)) return unpinnableDenial(policy, tool);
+  if (!pinnable(tool)) return unpinnableDenial(policy, tool, apps);
   const app = targetApp(tool, args);
   if (app === undefined) {
     return deny(
