@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createSandbox } from "../../src/sandbox/index.js";
 import { call, quickSandbox, seeded } from "./helpers.js";
 
@@ -49,6 +49,14 @@ describe("sandbox routing and auth", () => {
 });
 
 describe("sandbox rate limits", () => {
+  // The buckets refill with Date.now: frozen, so a slow machine cannot refill one mid-burst.
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it("allows a burst of 3 per action and machine, then 429 without Retry-After, as Fly", async () => {
     const sb = createSandbox({ transitionMs: 0 });
     const id = seeded(sb, "demo-web");
