@@ -1,18 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { PolicyFileError, parsePolicy } from "../../src/policy/index.js";
+import { messageOf } from "./policy-file-message.js";
 
 const A = "a".repeat(64);
 const B = "b".repeat(64);
-
-function messageOf(text: string): string {
-  try {
-    parsePolicy(text, "p.yaml");
-  } catch (error) {
-    expect(error).toBeInstanceOf(PolicyFileError);
-    return (error as PolicyFileError).message;
-  }
-  throw new Error("expected a PolicyFileError");
-}
 
 // Exact words, so a changed message shows.
 describe("approver problems name the agent's field and the fix", () => {

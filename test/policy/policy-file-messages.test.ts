@@ -1,16 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { PolicyFileError, parsePolicy } from "../../src/policy/index.js";
+import { type PolicyFileError, parsePolicy } from "../../src/policy/index.js";
+import { messageOf } from "./policy-file-message.js";
 
 // Exact words throughout, so a changed message shows: each one names the place and the fix.
-function messageOf(text: string): string {
-  try {
-    parsePolicy(text, "p.yaml");
-  } catch (error) {
-    expect(error).toBeInstanceOf(PolicyFileError);
-    return (error as PolicyFileError).message;
-  }
-  throw new Error("expected a PolicyFileError");
-}
 
 describe("a policy file error", () => {
   it("is named PolicyFileError and keeps the file and the issues", () => {

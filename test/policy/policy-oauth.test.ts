@@ -1,15 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { PolicyFileError, parsePolicy } from "../../src/policy/index.js";
-
-function messageOf(text: string): string {
-  try {
-    parsePolicy(text, "p.yaml");
-  } catch (error) {
-    expect(error).toBeInstanceOf(PolicyFileError);
-    return (error as PolicyFileError).message;
-  }
-  throw new Error("expected a PolicyFileError");
-}
+import { parsePolicy } from "../../src/policy/index.js";
+import { messageOf } from "./policy-file-message.js";
 
 describe("oauth claims of an agent", () => {
   it("one claim field is enough, and it is kept as listed", () => {
